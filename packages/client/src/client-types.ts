@@ -1,0 +1,74 @@
+import type {
+  Contract,
+  InferError,
+  InferEvent,
+  InferOutput,
+  Procedure,
+  ProcedureArgs,
+} from '@wirecall/schema';
+
+import type { SubscribeOptions, Subscription } from './subscription.js';
+
+/** Options of one query or mutation. */
+export interface CallOptions {
+  /** Cancels the call: it rejects with `CANCELLED` and the server-side handler's signal aborts. */
+  signal?: AbortSignal;
+  /** Deadline: the call rejects with `TIMEOUT`; the server aborts the handler at the same deadline. */
+  timeoutMs?: number;
+}
+
+/** A query of the contract, as the client exposes it. */
+export interface QueryProcedure<TProcedure extends Procedure> {
+  /** Runs the query. Rejects with an `RpcError` (see `isProcedureError` to narrow it). */
+  query(...args: ProcedureArgs<TProcedure, CallOptions>): Promise<InferOutput<TProcedure>>;
+}
+
+/** A mutation of the contract, as the client exposes it. */
+export interface MutationProcedure<TProcedure extends Procedure> {
+  /** Runs the mutation. Rejects with an `RpcError` (see `isProcedureError` to narrow it). */
+  mutate(...args: ProcedureArgs<TProcedure, CallOptions>): Promise<InferOutput<TProcedure>>;
+}
+
+/** A subscription of the contract, as the client exposes it. */
+export interface SubscriptionProcedure<TProcedure extends Procedure> {
+  /** Starts the subscription; consume it with `onData` callbacks or `for await`. */
+  subscribe(
+    ...args: ProcedureArgs<TProcedure, SubscribeOptions<InferEvent<TProcedure>, InferError<TProcedure>>>
+  ): Subscription<InferEvent<TProcedure>>;
+}
+
+/** The client-side shape of one procedure, by kind. */
+export type ClientProcedure<TProcedure extends Procedure> = {
+  query: QueryProcedure<TProcedure>;
+  mutation: MutationProcedure<TProcedure>;
+  subscription: SubscriptionProcedure<TProcedure>;
+}[TProcedure['~rpc']['kind']];
+
+/** The typed proxy of a contract: namespaces nest, procedures expose `query`, `mutate` or `subscribe`. */
+export type ClientProxy<TContract extends Contract> = {
+  readonly [TKey in keyof TContract]: TContract[TKey] extends Procedure
+    ? ClientProcedure<TContract[TKey]>
+    : TContract[TKey] extends Contract
+      ? ClientProxy<TContract[TKey]>
+      : never;
+};
+
+/**
+ * State of the client's connection. `connecting`: the socket is opening and
+ * calls are queued. `open`: calls are sent at once. `closed`: the connection
+ * ended; every call fails with `CONNECTION_LOST`.
+ */
+export type ClientState = 'connecting' | 'open' | 'closed';
+
+/** Connection controls, prefixed with `$` so they never collide with contract names. */
+export interface ClientControls {
+  /** Current connection state. */
+  readonly $state: ClientState;
+  /** Calls `listener` on every state change; returns a function that removes it. */
+  $onStateChange(listener: (state: ClientState) => void): () => void;
+  /** Closes the connection (1000); live calls fail with `CONNECTION_LOST`. Idempotent. */
+  $close(): void;
+}
+
+/** What `createClient` returns. */
+export type Client<TContract extends Contract> = ClientProxy<TContract> & ClientControls;

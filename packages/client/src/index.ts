@@ -1,0 +1,35 @@
+/**
+ * Wirecall client: typed calls and subscriptions over one WebSocket. Runs in
+ * browsers and Node; imports no Node built-ins and no server code.
+ * @module
+ */
+
+/** Client */
+export { createClient, type ClientOptions } from './rpc-client.js';
+export type {
+  Client,
+  ClientControls,
+  ClientProxy,
+  ClientProcedure,
+  ClientState,
+  CallOptions,
+  QueryProcedure,
+  MutationProcedure,
+  SubscriptionProcedure,
+} from './client-types.js';
+
+/** Subscriptions */
+export { SubscriptionUsageError, type Subscription, type SubscribeOptions } from './subscription.js';
+
+/** WebSocket */
+export {
+  MissingWebSocketError,
+  type WebSocketConstructor,
+  type WebSocketLike,
+  type CloseEventLike,
+} from './websocket.js';
+
+/** Errors */
+export type { ConnectionLostData } from './errors.js';
+export { RpcError, RpcErrorCode, isRpcError, isProcedureError } from '@wirecall/schema';
+export { superjsonCodec, jsonCodec, type Codec } from '@wirecall/schema/protocol';

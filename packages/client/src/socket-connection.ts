@@ -1,0 +1,82 @@
+import { CloseCode, limitCloseReason } from '@wirecall/schema/protocol';
+
+import { OPEN, type CloseEventLike, type WebSocketConstructor, type WebSocketLike } from './websocket.js';
+
+/** What the client learns from its socket. */
+export interface SocketEvents {
+  onOpen(): void;
+  onText(data: string): void;
+  /** The socket closed or failed to open; called exactly once. */
+  onClose(event: CloseEventLike): void;
+}
+
+/** One WebSocket, opened with the client's subprotocol. */
+export interface SocketConnection {
+  /** Sends a text frame if the socket is open; drops it otherwise (the request layer fails or resends it). */
+  send(frame: string): void;
+  close(code: number, reason: string): void;
+}
+
+function errorText(event: unknown): string {
+  const message = (event as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : '';
+}
+
+/**
+ * Opens a socket offering `subprotocol` and maps its events onto `events`.
+ * A server that does not select the subprotocol is disconnected at once.
+ */
+export function openSocket(
+  WebSocketImpl: WebSocketConstructor,
+  url: string,
+  subprotocol: string,
+  events: SocketEvents,
+): SocketConnection {
+  let lastError = '';
+  let closed = false;
+  let socket: WebSocketLike;
+
+  function reportClose(event: CloseEventLike): void {
+    if (closed) return;
+    closed = true;
+    const reason = event.reason === '' ? lastError : event.reason;
+    events.onClose({ code: event.code, reason, wasClean: event.wasClean });
+  }
+
+  try {
+    socket = new WebSocketImpl(url, subprotocol);
+  } catch (error) {
+    // An invalid URL throws synchronously; report it like any failed connection.
+    const reason = error instanceof Error ? error.message : 'could not open the WebSocket';
+    queueMicrotask(() => {
+      reportClose({ code: 1006, reason, wasClean: false });
+    });
+    return { send: () => undefined, close: () => undefined };
+  }
+
+  socket.addEventListener('open', () => {
+    if (socket.protocol !== subprotocol) {
+      const reason = `server selected subprotocol "${socket.protocol}", expected ${subprotocol}`;
+      socket.close(CloseCode.UnsupportedSubprotocol, limitCloseReason(reason));
+      return;
+    }
+    events.onOpen();
+  });
+  socket.addEventListener('message', (event) => {
+    if (typeof event.data === 'string') events.onText(event.data);
+    else socket.close(CloseCode.UnsupportedData, 'binary frames are not supported');
+  });
+  socket.addEventListener('error', (event) => {
+    lastError = errorText(event);
+  });
+  socket.addEventListener('close', reportClose);
+
+  return {
+    send(frame) {
+      if (socket.readyState === OPEN) socket.send(frame);
+    },
+    close(code, reason) {
+      socket.close(code, limitCloseReason(reason));
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * WebSocket close codes Wirecall uses. Standard codes (1xxx) keep their RFC 6455
+ * meaning; 4xxx codes are ours and mirror the HTTP status they resemble.
+ * PROTOCOL.md has the same table; `spec-sync.test.ts` keeps the two identical.
+ */
+export const CloseCode = {
+  /** Normal closure: the client or server closed on purpose. */
+  Normal: 1000,
+  /** The server is shutting down (sent after a `goaway` message). */
+  GoingAway: 1001,
+  /** A binary frame arrived; Wirecall v1 speaks text frames only. */
+  UnsupportedData: 1003,
+  /** A frame exceeded the server's maximum message size (sent by `ws` itself). */
+  MessageTooBig: 1009,
+  /** The server failed unexpectedly while setting up the connection. */
+  InternalError: 1011,
+  /** A frame could not be parsed and carried no readable id. */
+  BadMessage: 4400,
+  /** The connection context rejected the caller as unauthenticated. */
+  Unauthorized: 4401,
+  /** The connection context rejected the caller as not allowed. */
+  Forbidden: 4403,
+  /** The client offered a `wirecall.*` subprotocol this server does not speak. */
+  UnsupportedSubprotocol: 4406,
+} as const;
+
+/** One of the close codes above. */
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** WebSocket close reasons are limited to 123 bytes of UTF-8. */
+const MAX_CLOSE_REASON_BYTES = 123;
+
+function utf8Length(char: string): number {
+  const codePoint = char.codePointAt(0) ?? 0;
+  if (codePoint < 0x80) return 1;
+  if (codePoint < 0x800) return 2;
+  return codePoint < 0x10000 ? 3 : 4;
+}
+
+/** Truncates `reason` so that it fits in a close frame, never splitting a character. */
+export function limitCloseReason(reason: string): string {
+  let bytes = 0;
+  for (const char of reason) bytes += utf8Length(char);
+  if (bytes <= MAX_CLOSE_REASON_BYTES) return reason;
+  let out = '';
+  bytes = 0;
+  for (const char of reason) {
+    const size = utf8Length(char);
+    if (bytes + size > MAX_CLOSE_REASON_BYTES - 3) break;
+    out += char;
+    bytes += size;
+  }
+  return `${out}...`;
+}

@@ -1,0 +1,169 @@
+import type { z } from 'zod';
+
+import type { Codec } from './codec.js';
+import {
+  clientMessageSchemas,
+  MAX_BATCH_SIZE,
+  MAX_ID_LENGTH,
+  serverMessageSchemas,
+  type ClientMessage,
+  type ServerMessage,
+} from './messages.js';
+import { ProtocolError } from './protocol-error.js';
+
+/**
+ * One message of a decoded frame: either the valid message, or why it is invalid
+ * together with its id when the id could be read (so the receiver can answer it).
+ */
+export type DecodedMessage<TMessage> =
+  | { readonly ok: true; readonly message: TMessage }
+  | { readonly ok: false; readonly id: string | undefined; readonly error: ProtocolError };
+
+type AnyMessage = ClientMessage | ServerMessage;
+
+/** Applies `transform` to the codec-encoded payload fields of a message. */
+function mapPayload<TMessage extends AnyMessage>(
+  message: TMessage,
+  codecStep: (value: unknown) => unknown,
+): TMessage {
+  // An absent payload stays absent on the wire: `undefined` is never handed to the codec.
+  const transform = (value: unknown): unknown => (value === undefined ? undefined : codecStep(value));
+  switch (message.type) {
+    case 'call':
+    case 'subscribe':
+      return { ...message, input: transform(message.input) };
+    case 'result':
+      return { ...message, output: transform(message.output) };
+    case 'event':
+      return { ...message, data: transform(message.data) };
+    case 'error':
+      return message.error.data === undefined
+        ? message
+        : { ...message, error: { ...message.error, data: transform(message.error.data) } };
+    case 'cancel':
+    case 'ping':
+    case 'complete':
+    case 'pong':
+    case 'goaway':
+      return message;
+  }
+}
+
+/**
+ * Encodes one message as JSON text, its payload through `codec`. Throws when the
+ * payload cannot be encoded (a cycle, or a value the codec does not support), so
+ * the sender can answer with an error instead of losing the message.
+ */
+export function encodeMessage(message: AnyMessage, codec: Codec): string {
+  return JSON.stringify(mapPayload(message, codec.encode));
+}
+
+/**
+ * Largest batch frame a sender builds, in UTF-16 code units of JSON text (so at
+ * most 192 KiB of UTF-8). A single larger message still travels alone.
+ */
+export const MAX_BATCH_FRAME_LENGTH = 64 * 1024;
+
+function joinBatch(encoded: readonly string[]): string {
+  return encoded.length === 1 ? (encoded[0] as string) : `[${encoded.join(',')}]`;
+}
+
+/**
+ * Packs messages produced by `encodeMessage` into as few text frames as the
+ * limits allow: a lone message is sent as is, several as a JSON array (a batch)
+ * of at most `MAX_BATCH_SIZE` messages and about `MAX_BATCH_FRAME_LENGTH` characters.
+ */
+export function encodeFrames(encoded: readonly string[]): string[] {
+  const frames: string[] = [];
+  let start = 0;
+  let length = 0;
+  for (let index = 0; index < encoded.length; index += 1) {
+    const size = (encoded[index] as string).length + 1;
+    if (index > start && (index - start >= MAX_BATCH_SIZE || length + size > MAX_BATCH_FRAME_LENGTH)) {
+      frames.push(joinBatch(encoded.slice(start, index)));
+      start = index;
+      length = 0;
+    }
+    length += size;
+  }
+  if (start < encoded.length) frames.push(joinBatch(encoded.slice(start)));
+  return frames;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function readId(value: object): string | undefined {
+  const id = (value as { id?: unknown }).id;
+  return typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH ? id : undefined;
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.length > 0 ? issue.path.join('.') : 'message';
+  return `\`${field}\`: ${issue.message}`;
+}
+
+function decodeOne<TMessage extends AnyMessage>(
+  value: unknown,
+  schemas: Readonly<Record<string, z.ZodType<TMessage>>>,
+  codec: Codec,
+): DecodedMessage<TMessage> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, id: undefined, error: new ProtocolError(`a message must be an object, got ${describe(value)}`) };
+  }
+  const id = readId(value);
+  const type = (value as { type?: unknown }).type;
+  const schema = typeof type === 'string' && Object.hasOwn(schemas, type) ? schemas[type] : undefined;
+  if (schema === undefined) {
+    const shown = typeof type === 'string' ? JSON.stringify(type.slice(0, 32)) : describe(type);
+    return { ok: false, id, error: new ProtocolError(`\`type\` must be a known message type, got ${shown}`) };
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const detail = first === undefined ? 'invalid message' : formatIssue(first);
+    return { ok: false, id, error: new ProtocolError(`invalid "${String(type)}" message: ${detail}`) };
+  }
+  try {
+    return { ok: true, message: mapPayload(parsed.data, codec.decode) };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'payload could not be decoded';
+    return { ok: false, id, error: new ProtocolError(reason, { cause: error }) };
+  }
+}
+
+function decodeFrame<TMessage extends AnyMessage>(
+  data: string,
+  schemas: Readonly<Record<string, z.ZodType<TMessage>>>,
+  codec: Codec,
+): DecodedMessage<TMessage>[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    throw new ProtocolError('frame is not valid JSON');
+  }
+  if (!Array.isArray(value)) return [decodeOne(value, schemas, codec)];
+  if (value.length === 0) throw new ProtocolError('a batch frame must hold at least one message');
+  if (value.length > MAX_BATCH_SIZE) {
+    throw new ProtocolError(`a batch frame holds at most ${String(MAX_BATCH_SIZE)} messages, got ${String(value.length)}`);
+  }
+  return value.map((item) => decodeOne(item, schemas, codec));
+}
+
+/**
+ * Decodes a text frame sent by a client. Throws `ProtocolError` when the frame as
+ * a whole is unusable (not JSON, empty or oversized batch); otherwise returns one
+ * entry per message, valid or not, in order.
+ */
+export function decodeClientFrame(data: string, codec: Codec): DecodedMessage<ClientMessage>[] {
+  return decodeFrame(data, clientMessageSchemas, codec);
+}
+
+/** Decodes a text frame sent by a server; same contract as `decodeClientFrame`. */
+export function decodeServerFrame(data: string, codec: Codec): DecodedMessage<ServerMessage>[] {
+  return decodeFrame(data, serverMessageSchemas, codec);
+}

@@ -1,0 +1,156 @@
+import { z } from 'zod';
+
+/** Every message `type` on the wire. Lower snake case, never renamed within a protocol version. */
+export const MessageType = {
+  /** Client → server: run a query or a mutation. */
+  Call: 'call',
+  /** Client → server: start a subscription. */
+  Subscribe: 'subscribe',
+  /** Client → server: cancel a call or end a subscription. */
+  Cancel: 'cancel',
+  /** Client → server: application-level heartbeat; answered with `pong`. */
+  Ping: 'ping',
+  /** Server → client: a query or mutation succeeded. */
+  Result: 'result',
+  /** Server → client: a call or subscription failed; ends it. */
+  Error: 'error',
+  /** Server → client: one subscription event. */
+  Event: 'event',
+  /** Server → client: a subscription ended normally. */
+  Complete: 'complete',
+  /** Server → client: answer to `ping`. */
+  Pong: 'pong',
+  /** Server → client: the server is shutting down; reconnect elsewhere. */
+  GoAway: 'goaway',
+} as const;
+
+/** One of the message types above. */
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+/** Longest request id accepted, in characters. */
+export const MAX_ID_LENGTH = 128;
+/** Longest procedure path accepted, in characters. */
+export const MAX_PATH_LENGTH = 512;
+/** Most messages accepted in one batch frame. */
+export const MAX_BATCH_SIZE = 1024;
+
+/** Longest deadline a call may carry: the largest delay a JavaScript timer supports (~24.8 days). */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+const requestId = z.string().min(1).max(MAX_ID_LENGTH);
+const path = z.string().min(1).max(MAX_PATH_LENGTH);
+
+/** Run a query or a mutation at `path` with `input`. */
+export const CallMessageSchema = z.object({
+  type: z.literal(MessageType.Call),
+  id: requestId,
+  path,
+  input: z.unknown().optional(),
+  /** Relative deadline in milliseconds, measured from when the server receives the call. */
+  timeoutMs: z.number().int().positive().max(MAX_TIMEOUT_MS).optional(),
+});
+
+/** Start a subscription at `path` with `input`. */
+export const SubscribeMessageSchema = z.object({
+  type: z.literal(MessageType.Subscribe),
+  id: requestId,
+  path,
+  input: z.unknown().optional(),
+  timeoutMs: z.number().int().positive().max(MAX_TIMEOUT_MS).optional(),
+  /** Id of the last event the client saw, so a resumable handler can continue after it. */
+  lastEventId: z.string().max(MAX_ID_LENGTH).optional(),
+});
+
+/** Cancel the call or subscription `id`. Unknown ids are ignored. */
+export const CancelMessageSchema = z.object({
+  type: z.literal(MessageType.Cancel),
+  id: requestId,
+});
+
+/** Heartbeat from the client. */
+export const PingMessageSchema = z.object({ type: z.literal(MessageType.Ping) });
+
+/** The error object carried by `error` messages. */
+export const WireErrorSchema = z.object({
+  code: z.string().min(1),
+  message: z.string(),
+  data: z.unknown().optional(),
+});
+
+/** Successful outcome of a call. */
+export const ResultMessageSchema = z.object({
+  type: z.literal(MessageType.Result),
+  id: requestId,
+  output: z.unknown().optional(),
+});
+
+/** Failed outcome of a call, or the end of a subscription with an error. */
+export const ErrorMessageSchema = z.object({
+  type: z.literal(MessageType.Error),
+  id: requestId,
+  error: WireErrorSchema,
+});
+
+/** One subscription event. */
+export const EventMessageSchema = z.object({
+  type: z.literal(MessageType.Event),
+  id: requestId,
+  data: z.unknown().optional(),
+  eventId: z.string().max(MAX_ID_LENGTH).optional(),
+});
+
+/** Normal end of a subscription. */
+export const CompleteMessageSchema = z.object({
+  type: z.literal(MessageType.Complete),
+  id: requestId,
+});
+
+/** Heartbeat answer. */
+export const PongMessageSchema = z.object({ type: z.literal(MessageType.Pong) });
+
+/** The server is about to close the connection because it is shutting down. */
+export const GoAwayMessageSchema = z.object({
+  type: z.literal(MessageType.GoAway),
+  reason: z.string().optional(),
+});
+
+export type CallMessage = z.infer<typeof CallMessageSchema>;
+export type SubscribeMessage = z.infer<typeof SubscribeMessageSchema>;
+export type CancelMessage = z.infer<typeof CancelMessageSchema>;
+export type PingMessage = z.infer<typeof PingMessageSchema>;
+export type WireError = z.infer<typeof WireErrorSchema>;
+export type ResultMessage = z.infer<typeof ResultMessageSchema>;
+export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;
+export type EventMessage = z.infer<typeof EventMessageSchema>;
+export type CompleteMessage = z.infer<typeof CompleteMessageSchema>;
+export type PongMessage = z.infer<typeof PongMessageSchema>;
+export type GoAwayMessage = z.infer<typeof GoAwayMessageSchema>;
+
+/** Any message a client sends. */
+export type ClientMessage = CallMessage | SubscribeMessage | CancelMessage | PingMessage;
+/** Any message a server sends. */
+export type ServerMessage =
+  | ResultMessage
+  | ErrorMessage
+  | EventMessage
+  | CompleteMessage
+  | PongMessage
+  | GoAwayMessage;
+
+/** Schemas of the messages a server accepts, by `type`. */
+export const clientMessageSchemas: Readonly<Record<ClientMessage['type'], z.ZodType<ClientMessage>>> = {
+  call: CallMessageSchema,
+  subscribe: SubscribeMessageSchema,
+  cancel: CancelMessageSchema,
+  ping: PingMessageSchema,
+};
+
+/** Schemas of the messages a client accepts, by `type`. */
+export const serverMessageSchemas: Readonly<Record<ServerMessage['type'], z.ZodType<ServerMessage>>> = {
+  result: ResultMessageSchema,
+  error: ErrorMessageSchema,
+  event: EventMessageSchema,
+  complete: CompleteMessageSchema,
+  pong: PongMessageSchema,
+  goaway: GoAwayMessageSchema,
+};

@@ -1,0 +1,148 @@
+import { STATUS_CODES, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+
+import { CloseCode, limitCloseReason } from '@wirecall/schema/protocol';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+
+import { parseRequestUrl } from '../connection-info.js';
+import type { ServerCoreForAdapters } from '../rpc-server.js';
+import type { TransportSocket } from '../transport.js';
+
+/** The `ws` server attached to an HTTP(S) server; `close` detaches it and closes its sockets. */
+export interface WebSocketAttachment {
+  /** Stops accepting upgrades, waits up to `graceMs` for open sockets to finish closing, then terminates the rest. */
+  close(graceMs: number): Promise<void>;
+}
+
+/** Options of `attachWebSocketServer`. */
+export interface AttachOptions {
+  /** URL path that accepts WebSocket upgrades; other paths are left to other listeners. */
+  path: string;
+}
+
+function toTransport(ws: WebSocket): TransportSocket {
+  return {
+    send: (data, onWritten) => {
+      ws.send(data, onWritten);
+    },
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+    close: (code, reason) => {
+      ws.close(code, reason);
+    },
+    pause: () => {
+      ws.pause();
+    },
+    resume: () => {
+      ws.resume();
+    },
+  };
+}
+
+function toText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+/** Answers an upgrade request with a plain HTTP error and drops the socket. */
+function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  const body = `${reason}\n`;
+  socket.end(
+    `HTTP/1.1 ${String(status)} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+      'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${String(Buffer.byteLength(body))}\r\n\r\n${body}`,
+  );
+}
+
+function offeredSubprotocols(request: IncomingMessage): string[] {
+  const header = request.headers['sec-websocket-protocol'];
+  if (header === undefined) return [];
+  return header
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+}
+
+/**
+ * Serves `core` on `path` of an HTTP(S) server, sharing its port with other
+ * routes. The only module that imports `ws`: it owns the `error` listeners,
+ * subprotocol selection and socket shutdown.
+ */
+export function attachWebSocketServer(
+  core: ServerCoreForAdapters,
+  httpServer: HttpServer | HttpsServer,
+  options: AttachOptions,
+): WebSocketAttachment {
+  const selected = new WeakMap<IncomingMessage, string>();
+  const sockets = new Set<WebSocket>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: core.maxPayloadBytes,
+    handleProtocols: (_offered, request) => selected.get(request) ?? false,
+  });
+  wss.on('error', (error) => {
+    core.logger.error('WebSocket server error', { error });
+  });
+
+  function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (parseRequestUrl(request).pathname !== options.path) {
+      // Leave other paths to other upgrade listeners; refuse when there are none.
+      if (httpServer.listenerCount('upgrade') === 1) refuseUpgrade(socket, 404, 'no WebSocket endpoint at this path');
+      return;
+    }
+    socket.on('error', () => {
+      socket.destroy();
+    });
+    if (core.closing) {
+      refuseUpgrade(socket, 503, 'server shutting down');
+      return;
+    }
+    const negotiation = core.negotiate(offeredSubprotocols(request));
+    if (negotiation.kind === 'missing') {
+      refuseUpgrade(socket, 400, negotiation.reason);
+      return;
+    }
+    selected.set(request, negotiation.subprotocol);
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      ws.on('error', (error) => {
+        core.logger.warn('WebSocket error', { error });
+      });
+      if (negotiation.kind === 'unsupported') {
+        ws.close(CloseCode.UnsupportedSubprotocol, limitCloseReason(negotiation.reason));
+        return;
+      }
+      sockets.add(ws);
+      const connection = core.accept(toTransport(ws), negotiation.codec, request);
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) connection.receiveBinary();
+        else connection.receive(toText(data));
+      });
+      ws.on('close', () => {
+        sockets.delete(ws);
+        connection.handleClose();
+      });
+    });
+  }
+
+  httpServer.on('upgrade', onUpgrade);
+
+  return {
+    async close(graceMs) {
+      httpServer.off('upgrade', onUpgrade);
+      const closed = [...sockets].map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve())));
+      const timer = setTimeout(() => {
+        for (const ws of sockets) ws.terminate();
+      }, graceMs);
+      await Promise.all(closed);
+      clearTimeout(timer);
+      await new Promise<void>((resolve) => {
+        wss.close(() => resolve());
+      });
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import { encodeFrames, encodeMessage, type Codec, type ServerMessage } from '@wirecall/schema/protocol';
+
+import type { TransportSocket } from './transport.js';
+
+/** Sends messages on one socket, coalescing them into batch frames while a write is pending. */
+export interface FrameWriter {
+  /**
+   * Queues one message. Throws (and queues nothing) when its payload cannot be
+   * encoded, so the caller can answer with an error instead.
+   */
+  write(message: ServerMessage): void;
+  /** Resolves once the socket's outgoing buffer is below the high-water mark (or the writer is closed). */
+  writable(): Promise<void>;
+  /** Hands what is queued to the socket, then accepts nothing more and releases every `writable()` waiter. */
+  end(): void;
+}
+
+/** After `end()` the connection is going away; a failed last write changes nothing. */
+function ignoreWriteError(): void {}
+
+/**
+ * Creates the writer for one connection. A message written while the socket is
+ * idle goes out at once, in its own frame: no timer, no added latency. Messages
+ * written while a frame is still being written are queued and leave together,
+ * as one batch frame, when that write completes. Deep pipelines thus get fewer,
+ * larger frames while a lone call pays nothing.
+ */
+export function createFrameWriter(
+  socket: TransportSocket,
+  codec: Codec,
+  highWaterMarkBytes: number,
+  onWriteError: (error: Error) => void,
+): FrameWriter {
+  let queue: string[] = [];
+  let queuedBytes = 0;
+  let writing = false;
+  let closed = false;
+  let waiters: (() => void)[] = [];
+
+  function releaseWaiters(): void {
+    const released = waiters;
+    waiters = [];
+    for (const resolve of released) resolve();
+  }
+
+  /** Bytes waiting to leave: what the socket holds plus what is queued here (UTF-16 length as an estimate). */
+  function pendingBytes(): number {
+    return socket.bufferedAmount + queuedBytes;
+  }
+
+  /** Sends the frames; `afterWrite` runs once, when the last one is written (frames leave in order). */
+  function flush(encoded: string[]): void {
+    writing = true;
+    const frames = encodeFrames(encoded);
+    const last = frames.length - 1;
+    frames.forEach((frame, index) => {
+      socket.send(frame, index === last ? afterWrite : ignoreWriteError);
+    });
+  }
+
+  function afterWrite(error?: Error | null): void {
+    // `ws` reports success as `null` or `undefined`, depending on the path the write took.
+    if (error !== undefined && error !== null) {
+      closed = true;
+      queue = [];
+      queuedBytes = 0;
+      releaseWaiters();
+      onWriteError(error);
+      return;
+    }
+    if (queue.length > 0 && !closed) {
+      const next = queue;
+      queue = [];
+      queuedBytes = 0;
+      flush(next);
+    } else {
+      writing = false;
+    }
+    if (pendingBytes() < highWaterMarkBytes) releaseWaiters();
+  }
+
+  return {
+    write(message) {
+      if (closed) return;
+      const encoded = encodeMessage(message, codec);
+      if (writing) {
+        queue.push(encoded);
+        queuedBytes += encoded.length;
+      } else {
+        flush([encoded]);
+      }
+    },
+    writable() {
+      if (closed || pendingBytes() < highWaterMarkBytes) return Promise.resolve();
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+    end() {
+      if (!closed) for (const frame of encodeFrames(queue)) socket.send(frame, ignoreWriteError);
+      closed = true;
+      queue = [];
+      queuedBytes = 0;
+      releaseWaiters();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Wirecall server: implement a contract and serve it over WebSockets.
+ * @module
+ */
+
+/** Server */
+export {
+  createServer,
+  DEFAULT_CLOSE_GRACE_MS,
+  type RpcServer,
+  type CreateServerOptions,
+  type ListenOptions,
+  type ListenInfo,
+  type AttachToServerOptions,
+} from './create-server.js';
+export {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_SEND_HIGH_WATER_MARK_BYTES,
+  type ServerOptions,
+} from './rpc-server.js';
+export { HandlerMismatchError } from './procedure-table.js';
+export type { ConnectionInfo } from './connection-info.js';
+
+/** Handlers */
+export type {
+  Handlers,
+  Handler,
+  CallHandler,
+  SubscriptionHandler,
+  HandlerOptions,
+  SubscriptionHandlerOptions,
+  ErrorFactories,
+} from './handlers.js';
+
+/** In-process caller */
+export type { Caller, CallerProcedure, CallerCallOptions, CallerSubscribeOptions } from './caller.js';
+
+/** Logging */
+export { stderrLogger, type Logger, type LogDetails } from './logger.js';
+
+/** Errors (re-exported so handlers need one import) */
+export { RpcError, RpcErrorCode, isRpcError } from '@wirecall/schema';

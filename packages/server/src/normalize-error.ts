@@ -1,0 +1,47 @@
+import { isBuiltinErrorCode, RpcErrorCode } from '@wirecall/schema/protocol';
+import { isRpcError, RpcError, type Schema } from '@wirecall/schema';
+
+import type { Logger } from './logger.js';
+import type { ProcedureEntry } from './procedure-table.js';
+
+function internal(cause: unknown): RpcError {
+  return new RpcError(RpcErrorCode.InternalServerError, 'Internal server error', { cause });
+}
+
+function safeParseSync(schema: Schema, value: unknown): { success: true; data: unknown } | { success: false; error: unknown } {
+  try {
+    return schema.safeParse(value);
+  } catch (error) {
+    // Error data schemas with async refinements cannot be checked here.
+    return { success: false, error };
+  }
+}
+
+/**
+ * Turns anything a handler threw into an error that is safe to send: built-in
+ * codes pass through; declared codes pass when their data matches the contract;
+ * everything else becomes `INTERNAL_SERVER_ERROR`, logged with the original and
+ * sent without its message or stack.
+ */
+export function normalizeError(error: unknown, entry: ProcedureEntry, logger: Logger): RpcError {
+  if (isRpcError(error)) {
+    if (isBuiltinErrorCode(error.code)) return error;
+    const schema = entry.procedure['~rpc'].errors[error.code];
+    if (schema === undefined) {
+      logger.error(`handler threw error code "${error.code}" that "${entry.path}" does not declare`, {
+        path: entry.path,
+        error,
+      });
+      return internal(error);
+    }
+    const parsed = safeParseSync(schema, error.data);
+    if (parsed.success) return new RpcError(error.code, error.message, { data: parsed.data, cause: error });
+    logger.error(`data of error "${error.code}" does not match the contract of "${entry.path}"`, {
+      path: entry.path,
+      error: parsed.error,
+    });
+    return internal(error);
+  }
+  logger.error(`handler of "${entry.path}" failed`, { path: entry.path, error });
+  return internal(error);
+}

@@ -1,0 +1,63 @@
+import { listProcedures, RpcError, type Contract, type Procedure } from '@wirecall/schema';
+
+/** A handler as the core calls it; the public `Handlers` type keeps it typed for users. */
+export type AnyHandler = (options: never) => unknown;
+
+/** Builds the declared error `code` with its data. */
+export type ErrorFactory = (data: unknown, message?: string) => RpcError;
+
+/** A procedure of the contract joined with its handler. */
+export interface ProcedureEntry {
+  readonly path: string;
+  readonly procedure: Procedure;
+  readonly handler: AnyHandler;
+  /** Factories for the procedure's declared errors, built once. */
+  readonly errors: Readonly<Record<string, ErrorFactory>>;
+}
+
+/** Thrown at startup when the handlers do not match the contract. */
+export class HandlerMismatchError extends Error {
+  override readonly name = 'HandlerMismatchError';
+}
+
+function collectHandlers(node: object, prefix: string, out: Map<string, unknown>): void {
+  for (const [name, value] of Object.entries(node)) {
+    const path = prefix === '' ? name : `${prefix}.${name}`;
+    if (typeof value === 'object' && value !== null) collectHandlers(value, path, out);
+    else out.set(path, value);
+  }
+}
+
+function createErrorFactories(procedure: Procedure): Readonly<Record<string, ErrorFactory>> {
+  const factories: Record<string, ErrorFactory> = {};
+  for (const code of Object.keys(procedure['~rpc'].errors)) {
+    factories[code] = (data, message) => new RpcError(code, message, { data });
+  }
+  return Object.freeze(factories);
+}
+
+/**
+ * Joins every procedure of `contract` with its handler, by dotted path. Throws a
+ * `HandlerMismatchError` listing every missing, extra or non-function handler.
+ */
+export function createProcedureTable(contract: Contract, handlers: object): ReadonlyMap<string, ProcedureEntry> {
+  const procedures = listProcedures(contract);
+  const found = new Map<string, unknown>();
+  collectHandlers(handlers, '', found);
+
+  const problems: string[] = [];
+  const table = new Map<string, ProcedureEntry>();
+  for (const [path, procedure] of procedures) {
+    const handler = found.get(path);
+    if (handler === undefined) problems.push(`missing handler for "${path}"`);
+    else if (typeof handler !== 'function') problems.push(`handler for "${path}" must be a function`);
+    else table.set(path, { path, procedure, handler: handler as AnyHandler, errors: createErrorFactories(procedure) });
+  }
+  for (const path of found.keys()) {
+    if (!procedures.has(path)) problems.push(`extra handler "${path}" is not in the contract`);
+  }
+  if (problems.length > 0) {
+    throw new HandlerMismatchError(`handlers do not match the contract: ${problems.join('; ')}`);
+  }
+  return table;
+}

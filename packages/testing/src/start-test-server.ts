@@ -1,0 +1,57 @@
+import { createClient, type Client, type ClientOptions } from '@wirecall/client';
+import type { Contract } from '@wirecall/schema';
+import { createServer, type CreateServerOptions, type RpcServer } from '@wirecall/server';
+import { onTestFinished } from 'vitest';
+import { WebSocket } from 'ws';
+
+import { createDeferred, withTimeout } from './deferred.js';
+
+/** A server on 127.0.0.1, port 0, closed (with every client it made) when the test finishes. */
+export interface TestServer<TContract extends Contract, TContext> {
+  readonly server: RpcServer<TContract, TContext>;
+  readonly url: string;
+  /** A client of this server (Node `ws` as WebSocket), closed when the test finishes. */
+  client(options?: Partial<ClientOptions>): Client<TContract>;
+  /** A client whose socket is open. */
+  openClient(options?: Partial<ClientOptions>): Promise<Client<TContract>>;
+}
+
+/** Starts a server for one test. */
+export async function startTestServer<TContract extends Contract, TContext = undefined>(
+  contract: TContract,
+  options: CreateServerOptions<TContract, TContext>,
+): Promise<TestServer<TContract, TContext>> {
+  const server = createServer(contract, options);
+  const { url } = await server.listen({ host: '127.0.0.1', port: 0 });
+  const clients: Client<TContract>[] = [];
+  onTestFinished(async () => {
+    for (const client of clients) client.$close();
+    await withTimeout(server.close(), 5000, 'the test server to close');
+  });
+
+  function client(clientOptions: Partial<ClientOptions> = {}): Client<TContract> {
+    const created = createClient(contract, { url, WebSocket, ...clientOptions });
+    clients.push(created);
+    return created;
+  }
+
+  return {
+    server,
+    url,
+    client,
+    async openClient(clientOptions) {
+      const created = client(clientOptions);
+      const open = createDeferred();
+      const stop = created.$onStateChange((state) => {
+        if (state === 'open') open.resolve();
+        else open.reject(new Error(`client went ${state} before opening`));
+      });
+      try {
+        await withTimeout(open.promise, 2000, 'the client to connect');
+      } finally {
+        stop();
+      }
+      return created;
+    },
+  };
+}
