@@ -214,6 +214,8 @@ export function createConnection(deps: ConnectionDeps): Connection {
     state = 'closing';
     abortAll(new RpcError(RpcErrorCode.ConnectionLost, reason));
     writer.end();
+    // A connection refused while `opening` is still paused: read again, or the peer's close frame is never seen.
+    socket.resume();
     socket.close(code, limitCloseReason(reason));
   }
 

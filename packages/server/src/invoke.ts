@@ -14,6 +14,11 @@ function handlerOptions(entry: ProcedureEntry, input: unknown, ctx: unknown, ope
   };
 }
 
+/** A call cancelled (or timed out) while its input was being validated never reaches its handler. */
+function throwIfAborted(operation: Operation): void {
+  if (operation.reason !== undefined) throw operation.reason;
+}
+
 /**
  * Runs a query or mutation: validates the input, calls the handler, validates
  * the output. Throws whatever the handler threw (see `normalizeError`).
@@ -26,6 +31,7 @@ export async function invokeCall(
 ): Promise<unknown> {
   const { input: inputSchema, output: outputSchema } = entry.procedure['~rpc'];
   const input = await parseInput(inputSchema, rawInput);
+  throwIfAborted(operation);
   const output = await entry.handler(handlerOptions(entry, input, ctx, operation) as never);
   return parseOutput(outputSchema, output, entry.path);
 }
@@ -48,6 +54,7 @@ export async function openSubscription(
 ): Promise<AsyncIterator<unknown, undefined>> {
   const { input: inputSchema, output: eventSchema } = entry.procedure['~rpc'];
   const input = await parseInput(inputSchema, rawInput);
+  throwIfAborted(operation);
   const iterable: unknown = entry.handler({ ...handlerOptions(entry, input, ctx, operation), lastEventId } as never);
   if (!isAsyncIterable(iterable)) {
     throw new TypeError(`handler of subscription "${entry.path}" must return an async iterable`);

@@ -1,0 +1,104 @@
+import { RpcError } from '@wirecall/schema';
+import { createDeferred, startFixtureServer, withTimeout } from '@wirecall/testing';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+
+describe('cancellation', () => {
+  it('rejects with CANCELLED and aborts the handler signal when the caller aborts', async () => {
+    const { openClient, probe } = await startFixtureServer();
+    const client = await openClient();
+    const controller = new AbortController();
+    const aborted = once(probe.events, 'abort');
+    const pending = client.wait.query({ ms: 10_000 }, { signal: controller.signal });
+    // Let the call reach the server before cancelling it.
+    await expect(client.ping.query()).resolves.toBe('pong');
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'CANCELLED' });
+    const [path, reason] = (await withTimeout(aborted, 2000, 'the handler signal')) as [string, RpcError];
+    expect(path).toBe('wait');
+    expect(reason).toMatchObject({ code: 'CANCELLED' });
+  });
+
+  it('rejects at once without sending when the signal is already aborted', async () => {
+    const { client, probe } = await startFixtureServer();
+    const live = client();
+    let handlerRan = false;
+    probe.events.on('abort', () => {
+      handlerRan = true;
+    });
+    await expect(live.wait.query({ ms: 1 }, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
+    await expect(live.ping.query()).resolves.toBe('pong');
+    expect(handlerRan).toBe(false);
+  });
+
+  it('keeps the connection usable after a cancel crosses a result', async () => {
+    const { openClient } = await startFixtureServer();
+    const client = await openClient();
+    const controller = new AbortController();
+    const pending = client.add.query({ a: 1, b: 1 }, { signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(client.add.query({ a: 2, b: 2 })).resolves.toBe(4);
+  });
+});
+
+describe('timeouts', () => {
+  it('rejects with TIMEOUT and the deadline aborts the handler on the server', async () => {
+    const { openClient, probe } = await startFixtureServer();
+    const client = await openClient();
+    const aborted = once(probe.events, 'abort');
+    await expect(client.wait.query({ ms: 10_000 }, { timeoutMs: 50 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    const [, reason] = (await withTimeout(aborted, 2000, 'the handler signal')) as [string, RpcError];
+    expect(reason).toMatchObject({ code: 'TIMEOUT' });
+  });
+
+  it('resolves normally when the call finishes before its deadline', async () => {
+    const { client } = await startFixtureServer();
+    await expect(client().wait.query({ ms: 1 }, { timeoutMs: 2000 })).resolves.toBe('done');
+  });
+
+  it('ends a subscription with TIMEOUT at its deadline and stops the generator', async () => {
+    const { client, probe } = await startFixtureServer();
+    const failed = createDeferred<unknown>();
+    const finallyRan = once(probe.events, 'finally');
+    client().ticks.subscribe(undefined, { timeoutMs: 50, onData: () => undefined, onError: failed.resolve });
+    await expect(withTimeout(failed.promise, 2000, 'onError')).resolves.toMatchObject({ code: 'TIMEOUT' });
+    await withTimeout(finallyRan, 2000, 'the generator finally');
+  });
+});
+
+describe('connection loss', () => {
+  it('rejects every pending call with CONNECTION_LOST when the connection closes', async () => {
+    const { openClient, server } = await startFixtureServer();
+    const client = await openClient();
+    const pending = Promise.allSettled([client.wait.query({ ms: 10_000 }), client.wait.query({ ms: 10_000 })]);
+    await expect(client.ping.query()).resolves.toBe('pong');
+    await server.close();
+    const outcomes = await pending;
+    expect(outcomes.map((outcome) => outcome.status === 'rejected' && (outcome.reason as RpcError).code)).toEqual([
+      'CONNECTION_LOST',
+      'CONNECTION_LOST',
+    ]);
+    expect(client.$state).toBe('closed');
+    await expect(client.ping.query()).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+  });
+
+  it('rejects calls with CONNECTION_LOST when the server cannot be reached', async () => {
+    const { client, server, url } = await startFixtureServer();
+    await server.close();
+    const error = await client({ url })
+      .ping.query()
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'CONNECTION_LOST', data: { closeCode: 1006 } });
+  });
+
+  it('rejects pending calls when the client closes itself', async () => {
+    const { openClient } = await startFixtureServer();
+    const client = await openClient();
+    const pending = client.wait.query({ ms: 10_000 });
+    client.$close();
+    await expect(pending).rejects.toMatchObject({ code: 'CONNECTION_LOST', data: { closeCode: 1000 } });
+  });
+});
