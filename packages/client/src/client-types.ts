@@ -20,13 +20,13 @@ export interface CallOptions {
 /** A query of the contract, as the client exposes it. */
 export interface QueryProcedure<TProcedure extends Procedure> {
   /** Runs the query. Rejects with an `RpcError` (see `isProcedureError` to narrow it). */
-  query(...args: ProcedureArgs<TProcedure, CallOptions>): Promise<InferOutput<TProcedure>>;
+  readonly query: (...args: ProcedureArgs<TProcedure, CallOptions>) => Promise<InferOutput<TProcedure>>;
 }
 
 /** A mutation of the contract, as the client exposes it. */
 export interface MutationProcedure<TProcedure extends Procedure> {
   /** Runs the mutation. Rejects with an `RpcError` (see `isProcedureError` to narrow it). */
-  mutate(...args: ProcedureArgs<TProcedure, CallOptions>): Promise<InferOutput<TProcedure>>;
+  readonly mutate: (...args: ProcedureArgs<TProcedure, CallOptions>) => Promise<InferOutput<TProcedure>>;
 }
 
 /** A subscription of the contract, as the client exposes it. */
@@ -65,9 +65,9 @@ export interface ClientControls {
   /** Current connection state. */
   readonly $state: ClientState;
   /** Calls `listener` on every state change; returns a function that removes it. */
-  $onStateChange(listener: (state: ClientState) => void): () => void;
+  readonly $onStateChange: (listener: (state: ClientState) => void) => () => void;
   /** Closes the connection (1000); live calls fail with `CONNECTION_LOST`. Idempotent. */
-  $close(): void;
+  readonly $close: () => void;
 }
 
 /** What `createClient` returns. */

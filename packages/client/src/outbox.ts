@@ -3,7 +3,7 @@ import { encodeFrames, encodeMessage, type ClientMessage, type Codec } from '@wi
 /** Collects the messages written in one tick and sends them together. */
 export interface Outbox {
   /** Encodes and queues a message. Throws (queuing nothing) when its input cannot be encoded. */
-  push(message: ClientMessage): void;
+  readonly push: (message: ClientMessage) => void;
 }
 
 /**

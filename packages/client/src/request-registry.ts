@@ -14,11 +14,11 @@ export type ReplyMessage = ResultMessage | ErrorMessage | EventMessage | Complet
 /** Receives what happens to one request. */
 export interface RequestSink {
   /** A reply arrived. Returns `true` when it ends the request (result, error, complete). */
-  reply(message: ReplyMessage): boolean;
+  readonly reply: (message: ReplyMessage) => boolean;
   /** The request ended without a final reply: timeout or connection lost. */
-  fail(error: RpcError): void;
+  readonly fail: (error: RpcError) => void;
   /** The caller's `AbortSignal` fired. */
-  abort(reason: unknown): void;
+  readonly abort: (reason: unknown) => void;
 }
 
 /** A call or subscription the client started and that has not ended. */

@@ -4,17 +4,17 @@ import { OPEN, type CloseEventLike, type WebSocketConstructor, type WebSocketLik
 
 /** What the client learns from its socket. */
 export interface SocketEvents {
-  onOpen(): void;
-  onText(data: string): void;
+  readonly onOpen: () => void;
+  readonly onText: (data: string) => void;
   /** The socket closed or failed to open; called exactly once. */
-  onClose(event: CloseEventLike): void;
+  readonly onClose: (event: CloseEventLike) => void;
 }
 
 /** One WebSocket, opened with the client's subprotocol. */
 export interface SocketConnection {
   /** Sends a text frame if the socket is open; drops it otherwise (the request layer fails or resends it). */
-  send(frame: string): void;
-  close(code: number, reason: string): void;
+  readonly send: (frame: string) => void;
+  readonly close: (code: number, reason: string) => void;
 }
 
 function errorText(event: unknown): string {

@@ -22,18 +22,18 @@ export interface SubscribeOptions<TEvent, TError = RpcError> {
  */
 export interface Subscription<TEvent> extends AsyncIterable<TEvent> {
   /** Ends the subscription; the server-side generator's `finally` runs. Idempotent. */
-  unsubscribe(): void;
+  readonly unsubscribe: () => void;
   /** Whether the subscription has ended, for any reason. */
   readonly closed: boolean;
 }
 
 /** How a subscription's events and end reach it from the request layer. */
 export interface SubscriptionSink<TEvent> {
-  next(event: TEvent): void;
-  error(error: RpcError): void;
-  complete(): void;
+  readonly next: (event: TEvent) => void;
+  readonly error: (error: RpcError) => void;
+  readonly complete: () => void;
   /** The caller's signal fired: end quietly, as `unsubscribe()` does. */
-  abort(): void;
+  readonly abort: () => void;
 }
 
 /** Misuse of a subscription, e.g. iterating one that was created with callbacks. */
@@ -64,7 +64,7 @@ export function createSubscription<TEvent>(
   }
 
   // Assigned after `start` returns; `start` may end the subscription synchronously (an aborted signal).
-  let stop: (() => void) | undefined;
+  let stop: (() => void) | undefined = undefined;
   stop = start({
     next(event) {
       if (ending !== undefined) return;

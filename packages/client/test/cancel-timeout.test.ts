@@ -1,4 +1,4 @@
-import { RpcError } from '@wirecall/schema';
+import type { RpcError } from '@wirecall/schema';
 import { createDeferred, startFixtureServer, withTimeout } from '@wirecall/testing';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';

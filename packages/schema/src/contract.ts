@@ -19,12 +19,13 @@ function collect(node: Contract, prefix: string, out: Map<string, Procedure>): v
     if (!NAME_PATTERN.test(name)) {
       throw new TypeError(`contract key "${path}" must be an identifier of letters, digits and _`);
     }
-    const entry = node[name];
+    // Contracts may come from plain JavaScript: check what the types promise.
+    const entry: unknown = node[name];
     if (typeof entry !== 'object' || entry === null) {
       throw new TypeError(`contract entry "${path}" must be a procedure or a namespace object`);
     }
-    if (isProcedure(entry)) out.set(path, entry as Procedure);
-    else collect(entry, path, out);
+    if (isProcedure(entry as Contract)) out.set(path, entry as Procedure);
+    else collect(entry as Contract, path, out);
   }
 }
 

@@ -18,7 +18,9 @@ export type InferOutput<TProcedure extends Procedure> = OutputOf<TProcedure['~rp
 /** What a handler returns, before output validation and transforms. */
 export type InferHandlerOutput<TProcedure extends Procedure> = TProcedure['~rpc']['output'] extends Schema
   ? z.input<TProcedure['~rpc']['output']>
-  : void;
+  : // `void`, not `undefined`: a handler of a procedure without output may be any function that returns nothing.
+    // eslint-disable-next-line @typescript-eslint/no-invalid-void-type
+    void;
 
 /** One event of a subscription, as the client receives it. */
 export type InferEvent<TProcedure extends Procedure> = OutputOf<TProcedure['~rpc']['output']>;

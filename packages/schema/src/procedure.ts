@@ -15,6 +15,7 @@ export type Schema = z.ZodType;
 export type ErrorMap = Readonly<Record<string, Schema>>;
 
 /** The empty error map of procedures that declare no errors. */
+// eslint-disable-next-line @typescript-eslint/no-generated-empty-object-type -- an error map with no codes is exactly `{}`
 export type NoErrors = Readonly<Record<never, never>>;
 
 /** What a procedure definition holds under its `'~rpc'` key. */

@@ -52,7 +52,7 @@ export function isRpcError(value: unknown): value is RpcError {
 /** A built-in error as the client sees it; `BAD_REQUEST` carries the validation issues. */
 export type BuiltinRpcError =
   | RpcError<typeof RpcErrorCode.BadRequest, { issues: ValidationIssue[]; truncated?: number } | undefined>
-  | RpcError<Exclude<RpcErrorCode, typeof RpcErrorCode.BadRequest>, unknown>;
+  | RpcError<Exclude<RpcErrorCode, typeof RpcErrorCode.BadRequest>>;
 
 /** One validation problem in a `BAD_REQUEST` error's data. */
 export interface ValidationIssue {

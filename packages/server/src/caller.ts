@@ -104,13 +104,13 @@ async function* subscribeInProcess(
   let iterator: AsyncIterator<unknown, undefined> | undefined;
   try {
     iterator = await openSubscription(entry, input, ctx, op, options.lastEventId);
-    while (!op.aborted) {
+    while (!op.isAborted()) {
       const step = await iterator.next();
-      if (step.done === true || op.aborted) return;
+      if (step.done === true || op.isAborted()) return;
       yield step.value;
     }
   } catch (error) {
-    if (!op.aborted) throw normalizeError(error, entry, logger);
+    if (!op.isAborted()) throw normalizeError(error, entry, logger);
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await iterator?.return?.();

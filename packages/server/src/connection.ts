@@ -42,19 +42,19 @@ export interface Connection {
   readonly id: string;
   readonly state: ConnectionState;
   /** Moves from `opening` to `ready` with the connection context. */
-  open(ctx: unknown): void;
+  readonly open: (ctx: unknown) => void;
   /** Handles one text frame. */
-  receive(data: string): void;
+  readonly receive: (data: string) => void;
   /** Handles one binary frame: v1 does not speak binary, so the connection is closed. */
-  receiveBinary(): void;
+  readonly receiveBinary: () => void;
   /** Closes the socket with `code` and aborts everything (e.g. on a protocol violation). */
-  closeWith(code: number, reason: string): void;
+  readonly closeWith: (code: number, reason: string) => void;
   /** Sends `goaway`, aborts every operation and closes with 1001. */
-  shutdown(reason: string): void;
+  readonly shutdown: (reason: string) => void;
   /** Called by the adapter once the socket is closed, whoever closed it. */
-  handleClose(): void;
+  readonly handleClose: () => void;
   /** Resolves once every handler of this connection has returned and every generator has finished. */
-  settled(): Promise<void>;
+  readonly settled: () => Promise<void>;
 }
 
 /** A server message that answers one request. */
@@ -130,9 +130,9 @@ export function createConnection(deps: ConnectionDeps): Connection {
       iterator = await openSubscription(entry, message.input, ctx, op, message.lastEventId);
       // Ask the generator to finish as soon as the operation is aborted, even while it awaits.
       op.signal.addEventListener('abort', stop, { once: true });
-      while (!op.aborted) {
+      while (!op.isAborted()) {
         const step = await iterator.next();
-        if (op.aborted) break;
+        if (op.isAborted()) break;
         if (step.done === true) {
           finish(op, { type: MessageType.Complete, id }, entry.path);
           break;
@@ -202,6 +202,10 @@ export function createConnection(deps: ConnectionDeps): Connection {
     }
   }
 
+  function isReady(): boolean {
+    return state === 'ready';
+  }
+
   function abortAll(reason: RpcError): void {
     for (const op of operations.values()) {
       op.answered = true;
@@ -239,7 +243,8 @@ export function createConnection(deps: ConnectionDeps): Connection {
         return;
       }
       for (const item of decoded) {
-        if (state !== 'ready') return;
+        // A message of this batch may have closed the connection.
+        if (!isReady()) return;
         if (item.ok) handle(item.message);
         else if (item.id === undefined) closeWith(CloseCode.BadMessage, item.error.message);
         else reject(item.id, RpcErrorCode.BadRequest, item.error.message);

@@ -37,11 +37,11 @@ export interface AttachToServerOptions {
 /** A Wirecall server: implements a contract and serves it over WebSockets. */
 export interface RpcServer<TContract extends Contract, TContext> {
   /** Starts an HTTP server of its own and serves WebSockets on it. Non-upgrade requests get 426. */
-  listen(options?: ListenOptions): Promise<ListenInfo>;
+  readonly listen: (options?: ListenOptions) => Promise<ListenInfo>;
   /** Serves WebSockets on `path` of an existing HTTP(S) server, which keeps serving its other routes. */
-  attach(server: HttpServer | HttpsServer, options?: AttachToServerOptions): void;
+  readonly attach: (server: HttpServer | HttpsServer, options?: AttachToServerOptions) => void;
   /** Invokes procedures in-process with `ctx`: same validation, same error masking, no socket. */
-  createCaller(ctx: TContext): Caller<TContract>;
+  readonly createCaller: (ctx: TContext) => Caller<TContract>;
   /** Number of open connections. */
   readonly connectionCount: number;
   /**
@@ -49,7 +49,7 @@ export interface RpcServer<TContract extends Contract, TContext> {
    * every handler and resolves once all are released (and the HTTP server of
    * `listen`, if any, is closed). Idempotent.
    */
-  close(): Promise<void>;
+  readonly close: () => Promise<void>;
 }
 
 /** Extra options of `createServer`. */
@@ -91,7 +91,9 @@ export function createServer<TContract extends Contract, TContext = undefined>(
       owned.map(
         (server) =>
           new Promise<void>((resolve) => {
-            server.close(() => resolve());
+            server.close(() => {
+              resolve();
+            });
             server.closeAllConnections();
           }),
       ),
@@ -121,7 +123,7 @@ export function createServer<TContract extends Contract, TContext = undefined>(
       return { port, url: `ws://${host}:${String(port)}${listenOptions.path ?? '/'}` };
     },
     attach,
-    createCaller: core.createCaller,
+    createCaller: (ctx) => core.createCaller(ctx),
     get connectionCount() {
       return core.connectionCount;
     },

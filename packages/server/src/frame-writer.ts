@@ -8,11 +8,11 @@ export interface FrameWriter {
    * Queues one message. Throws (and queues nothing) when its payload cannot be
    * encoded, so the caller can answer with an error instead.
    */
-  write(message: ServerMessage): void;
+  readonly write: (message: ServerMessage) => void;
   /** Resolves once the socket's outgoing buffer is below the high-water mark (or the writer is closed). */
-  writable(): Promise<void>;
+  readonly writable: () => Promise<void>;
   /** Hands what is queued to the socket, then accepts nothing more and releases every `writable()` waiter. */
-  end(): void;
+  readonly end: () => void;
 }
 
 /** After `end()` the connection is going away; a failed last write changes nothing. */

@@ -6,8 +6,8 @@ export type LogDetails = Readonly<Record<string, unknown>>;
  * errors, invalid outputs, transport failures. Plug in pino, winston or your own.
  */
 export interface Logger {
-  error(message: string, details?: LogDetails): void;
-  warn(message: string, details?: LogDetails): void;
+  readonly error: (message: string, details?: LogDetails) => void;
+  readonly warn: (message: string, details?: LogDetails) => void;
 }
 
 function write(level: string, message: string, details: LogDetails | undefined): void {

@@ -21,7 +21,8 @@ export class Operation {
     return this.#controller.signal;
   }
 
-  get aborted(): boolean {
+  /** A method, not a getter: it changes across `await`s, so it must not be narrowed like a field. */
+  isAborted(): boolean {
     return this.#reason !== undefined;
   }
 

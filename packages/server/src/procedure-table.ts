@@ -21,7 +21,7 @@ export class HandlerMismatchError extends Error {
 }
 
 function collectHandlers(node: object, prefix: string, out: Map<string, unknown>): void {
-  for (const [name, value] of Object.entries(node)) {
+  for (const [name, value] of Object.entries(node as Record<string, unknown>)) {
     const path = prefix === '' ? name : `${prefix}.${name}`;
     if (typeof value === 'object' && value !== null) collectHandlers(value, path, out);
     else out.set(path, value);

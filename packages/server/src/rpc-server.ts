@@ -59,10 +59,10 @@ export type Negotiation =
 
 /** The socket-facing side of a connection, driven by an adapter. */
 export interface AcceptedConnection {
-  receive(data: string): void;
-  receiveBinary(): void;
+  readonly receive: (data: string) => void;
+  readonly receiveBinary: () => void;
   /** The socket closed, whoever closed it. */
-  handleClose(): void;
+  readonly handleClose: () => void;
 }
 
 /**
@@ -77,13 +77,13 @@ export interface RpcServerCore<TContract extends Contract, TContext> {
   /** Number of open connections. */
   readonly connectionCount: number;
   /** Picks the subprotocol among those the client offered. */
-  negotiate(offered: readonly string[]): Negotiation;
+  readonly negotiate: (offered: readonly string[]) => Negotiation;
   /** Takes ownership of an upgraded socket. */
-  accept(socket: TransportSocket, codec: Codec, request: IncomingMessage): AcceptedConnection;
+  readonly accept: (socket: TransportSocket, codec: Codec, request: IncomingMessage) => AcceptedConnection;
   /** Invokes procedures in-process with `ctx`, with the same validation as over the wire. */
-  createCaller(ctx: TContext): Caller<TContract>;
+  readonly createCaller: (ctx: TContext) => Caller<TContract>;
   /** Sends `goaway` to every connection, closes them, and resolves once every handler has finished. */
-  shutdown(): Promise<void>;
+  readonly shutdown: () => Promise<void>;
 }
 
 /** The part of the core an adapter drives. */
@@ -156,8 +156,12 @@ export function createRpcServer<TContract extends Contract, TContext>(
       if (closing) connection.shutdown('server shutting down');
       else void establish(connection, socket, readConnectionInfo(connectionId, request));
       return {
-        receive: connection.receive,
-        receiveBinary: connection.receiveBinary,
+        receive: (data) => {
+          connection.receive(data);
+        },
+        receiveBinary: () => {
+          connection.receiveBinary();
+        },
         handleClose() {
           connection.handleClose();
           const release = connection.settled().then(() => {

@@ -4,13 +4,13 @@
  */
 export interface TransportSocket {
   /** Sends one text frame. `onWritten` runs once it left the process, or with the error that stopped it. */
-  send(data: string, onWritten: (error?: Error | null) => void): void;
+  readonly send: (data: string, onWritten: (error?: Error | null) => void) => void;
   /** Bytes queued in the socket and not yet written out. */
   readonly bufferedAmount: number;
   /** Starts the close handshake. */
-  close(code: number, reason: string): void;
+  readonly close: (code: number, reason: string) => void;
   /** Stops reading frames from the peer (they stay in the kernel's buffers). */
-  pause(): void;
+  readonly pause: () => void;
   /** Resumes reading frames after `pause`. */
-  resume(): void;
+  readonly resume: () => void;
 }

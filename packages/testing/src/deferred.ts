@@ -1,8 +1,8 @@
 /** A promise with its resolve and reject functions, for waiting on events in tests. */
 export interface Deferred<T> {
   readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
+  readonly resolve: (value: T) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 export function createDeferred<T = void>(): Deferred<T> {

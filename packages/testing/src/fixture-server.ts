@@ -9,7 +9,7 @@ export interface FixtureProbe {
   /** Emits `abort` with the procedure path and the abort reason whenever a handler's signal aborts. */
   readonly events: EventEmitter;
   /** Publishes a chat message to subscribers of `chat.messages`. */
-  publish(room: string, text: string): void;
+  readonly publish: (room: string, text: string) => void;
   /** Number of `chat.messages` / `count` / `ticks` generators currently running. */
   readonly liveGenerators: number;
   /** Every entry the server logged. */
@@ -34,7 +34,7 @@ export async function startFixtureServer(): Promise<FixtureServer> {
   const watch = (path: string, signal: AbortSignal): void => {
     signal.addEventListener('abort', () => events.emit('abort', path, signal.reason));
   };
-  async function* generator<T>(path: string, body: () => AsyncGenerator<T>): AsyncGenerator<T> {
+  async function* generator<T>(path: string, body: () => AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
     liveGenerators += 1;
     events.emit('generator-start', path);
     try {
@@ -102,7 +102,7 @@ export async function startFixtureServer(): Promise<FixtureServer> {
       },
       count: ({ input, path, signal }) => {
         watch(path, signal);
-        return generator(path, async function* () {
+        return generator(path, function* () {
           for (let value = 1; value <= input.to; value += 1) {
             yield (value === input.badAt ? 'bad' : value) as number;
           }

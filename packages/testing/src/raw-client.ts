@@ -14,12 +14,14 @@ export interface RawClose {
 export interface RawClient {
   readonly socket: WebSocket;
   /** Sends a frame: strings as they are, anything else as JSON. */
-  send(frame: unknown): void;
+  readonly send: (frame: unknown) => void;
   /** The next frame the server sent, parsed as JSON (frames are queued from the moment the socket opens). */
-  nextMessage(timeoutMs?: number): Promise<unknown>;
+  readonly nextMessage: (timeoutMs?: number) => Promise<unknown>;
+  /** The next `count` messages, batch frames flattened into their messages. */
+  readonly nextMessages: (count: number, timeoutMs?: number) => Promise<unknown[]>;
   /** Resolves with the close code and reason. */
-  closed(timeoutMs?: number): Promise<RawClose>;
-  close(): void;
+  readonly closed: (timeoutMs?: number) => Promise<RawClose>;
+  readonly close: () => void;
 }
 
 /** Options of `rawClient`. */
@@ -53,7 +55,7 @@ export async function rawClient(url: string, options: RawClientOptions = {}): Pr
     opened.reject(new Error(`closed before opening (${String(code)})`));
   });
   await withTimeout(opened.promise, 2000, 'the raw socket to open');
-  return {
+  const client: RawClient = {
     socket,
     send(frame) {
       socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
@@ -69,6 +71,15 @@ export async function rawClient(url: string, options: RawClientOptions = {}): Pr
         ));
       return JSON.parse(frame) as unknown;
     },
+    async nextMessages(count, timeoutMs) {
+      const messages: unknown[] = [];
+      while (messages.length < count) {
+        const frame = await client.nextMessage(timeoutMs);
+        if (Array.isArray(frame)) messages.push(...(frame as unknown[]));
+        else messages.push(frame);
+      }
+      return messages;
+    },
     closed(timeoutMs = 2000) {
       return withTimeout(closed.promise, timeoutMs, 'the socket to close');
     },
@@ -76,4 +87,5 @@ export async function rawClient(url: string, options: RawClientOptions = {}): Pr
       socket.close();
     },
   };
+  return client;
 }

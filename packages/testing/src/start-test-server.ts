@@ -11,9 +11,9 @@ export interface TestServer<TContract extends Contract, TContext> {
   readonly server: RpcServer<TContract, TContext>;
   readonly url: string;
   /** A client of this server (Node `ws` as WebSocket), closed when the test finishes. */
-  client(options?: Partial<ClientOptions>): Client<TContract>;
+  readonly client: (options?: Partial<ClientOptions>) => Client<TContract>;
   /** A client whose socket is open. */
-  openClient(options?: Partial<ClientOptions>): Promise<Client<TContract>>;
+  readonly openClient: (options?: Partial<ClientOptions>) => Promise<Client<TContract>>;
 }
 
 /** Starts a server for one test. */

@@ -11,9 +11,9 @@ export interface Codec {
   /** Lowercase name used in the subprotocol, e.g. `superjson` in `wirecall.v1+superjson`. */
   readonly name: string;
   /** Converts a value into something `JSON.stringify` can carry. */
-  encode(value: unknown): unknown;
+  readonly encode: (value: unknown) => unknown;
   /** Converts what `encode` produced (after a JSON round trip) back into the value. Throws on malformed input. */
-  decode(wire: unknown): unknown;
+  readonly decode: (wire: unknown) => unknown;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -26,11 +26,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 export const superjsonCodec: Codec = {
   name: 'superjson',
-  encode(value) {
+  encode: (value) => {
     const { json, meta } = superjson.serialize(value);
     return meta === undefined ? { json } : { json, meta };
   },
-  decode(wire) {
+  decode: (wire) => {
     if (!isPlainObject(wire) || !('json' in wire)) {
       throw new ProtocolError('superjson payload must be an object with a "json" field');
     }

@@ -12,7 +12,7 @@ import type { TransportSocket } from '../transport.js';
 /** The `ws` server attached to an HTTP(S) server; `close` detaches it and closes its sockets. */
 export interface WebSocketAttachment {
   /** Stops accepting upgrades, waits up to `graceMs` for open sockets to finish closing, then terminates the rest. */
-  close(graceMs: number): Promise<void>;
+  readonly close: (graceMs: number) => Promise<void>;
 }
 
 /** Options of `attachWebSocketServer`. */
@@ -134,14 +134,23 @@ export function attachWebSocketServer(
   return {
     async close(graceMs) {
       httpServer.off('upgrade', onUpgrade);
-      const closed = [...sockets].map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve())));
+      const closed = [...sockets].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            ws.once('close', () => {
+              resolve();
+            });
+          }),
+      );
       const timer = setTimeout(() => {
         for (const ws of sockets) ws.terminate();
       }, graceMs);
       await Promise.all(closed);
       clearTimeout(timer);
       await new Promise<void>((resolve) => {
-        wss.close(() => resolve());
+        wss.close(() => {
+          resolve();
+        });
       });
     },
   };

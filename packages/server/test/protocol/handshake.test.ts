@@ -105,8 +105,12 @@ describe('connection context', () => {
     const { url } = await startAuthServer();
     const socket = new WebSocket(url, 'wirecall.v1+json', { headers: { cookie: 'theme=dark; session=ada%20l' } });
     const reply = await new Promise<string>((resolve, reject) => {
-      socket.on('open', () => socket.send(JSON.stringify({ type: 'call', id: '1', path: 'me' })));
-      socket.on('message', (data: Buffer) => resolve(data.toString('utf8')));
+      socket.on('open', () => {
+        socket.send(JSON.stringify({ type: 'call', id: '1', path: 'me' }));
+      });
+      socket.on('message', (data: Buffer) => {
+        resolve(data.toString('utf8'));
+      });
       socket.on('error', reject);
     });
     socket.close();

@@ -17,12 +17,7 @@ describe('call', () => {
       { type: 'call', id: '2', path: 'add', input: { a: 1, b: 1 } },
       { type: 'ping' },
     ]);
-    const replies: unknown[] = [];
-    while (replies.length < 3) {
-      const frame = await raw.nextMessage();
-      replies.push(...(Array.isArray(frame) ? frame : [frame]));
-    }
-    expect(replies).toEqual(
+    expect(await raw.nextMessages(3)).toEqual(
       expect.arrayContaining([
         { type: 'result', id: '1', output: 'pong' },
         { type: 'result', id: '2', output: 2 },
@@ -121,12 +116,7 @@ describe('subscribe', () => {
     const { url } = await startFixtureServer();
     const raw = await rawClient(url);
     raw.send({ type: 'subscribe', id: 's1', path: 'count', input: { to: 2 } });
-    const replies: unknown[] = [];
-    while (replies.length < 3) {
-      const frame = await raw.nextMessage();
-      replies.push(...(Array.isArray(frame) ? frame : [frame]));
-    }
-    expect(replies).toEqual([
+    expect(await raw.nextMessages(3)).toEqual([
       { type: 'event', id: 's1', data: 1 },
       { type: 'event', id: 's1', data: 2 },
       { type: 'complete', id: 's1' },
