@@ -50,8 +50,8 @@ export async function rawClient(url: string, options: RawClientOptions = {}): Pr
   socket.on('error', (error) => {
     opened.reject(error);
   });
-  socket.on('close', (code, reason) => {
-    closed.resolve({ code, reason: reason.toString('utf8'), wasClean: true });
+  socket.addEventListener('close', ({ code, reason, wasClean }) => {
+    closed.resolve({ code, reason, wasClean });
     opened.reject(new Error(`closed before opening (${String(code)})`));
   });
   await withTimeout(opened.promise, 2000, 'the raw socket to open');

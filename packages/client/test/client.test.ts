@@ -1,0 +1,148 @@
+import { createClient, jsonCodec, SubscriptionUsageError } from '@wirecall/client';
+import { defineContract, query } from '@wirecall/schema';
+import { createDeferred, startFixtureServer, withTimeout } from '@wirecall/testing';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { z } from 'zod';
+
+/** A WebSocket server that answers every frame with `reply`, to feed the client bad input. */
+async function startRogueServer(reply: string): Promise<string> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (offered) => [...offered][0] ?? false });
+  wss.on('connection', (socket) => {
+    socket.on('message', () => {
+      socket.send(reply);
+    });
+  });
+  await once(wss, 'listening');
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of wss.clients) socket.terminate();
+        wss.close(() => {
+          resolve();
+        });
+      }),
+  );
+  return `ws://127.0.0.1:${String((wss.address() as AddressInfo).port)}`;
+}
+
+const api = defineContract({ ping: query({ output: z.string() }) });
+
+describe('client robustness', () => {
+  it('closes with 4400 and fails pending calls when the server sends a frame that is not JSON', async () => {
+    const url = await startRogueServer('definitely not json');
+    const client = createClient(api, { url, WebSocket });
+    await expect(client.ping.query()).rejects.toMatchObject({
+      code: 'CONNECTION_LOST',
+      data: { closeCode: 4400, reason: 'frame is not valid JSON' },
+    });
+  });
+
+  it('ignores unknown fields of a valid message', async () => {
+    const url = await startRogueServer('{"type":"result","id":"1","surprise":true,"output":"hi"}');
+    const client = createClient(api, { url, WebSocket, codec: jsonCodec });
+    await expect(client.ping.query()).resolves.toBe('hi');
+  });
+
+  it('fails only the addressed call when its payload cannot be decoded', async () => {
+    const url = await startRogueServer('{"type":"result","id":"1","output":{"not":"superjson"}}');
+    const client = createClient(api, { url, WebSocket });
+    await expect(client.ping.query()).rejects.toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
+    expect(client.$state).toBe('open');
+  });
+
+  it('fails a call with INTERNAL_SERVER_ERROR when the reply for its id is malformed', async () => {
+    const url = await startRogueServer('{"type":"error","id":"1","error":{"code":5}}');
+    const client = createClient(api, { url, WebSocket });
+    await expect(client.ping.query()).rejects.toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
+    expect(client.$state).toBe('open');
+  });
+
+  it('rejects a call whose input the codec cannot encode, without sending it', async () => {
+    const { openClient } = await startFixtureServer();
+    const client = await openClient({ codec: jsonCodec });
+    await expect(client.echo.query({ big: 1n })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'the input could not be encoded',
+    });
+    await expect(client.ping.query()).resolves.toBe('pong');
+  });
+
+  it('reports every state change', async () => {
+    const { client } = await startFixtureServer();
+    const live = client();
+    const states: string[] = [];
+    const closed = createDeferred();
+    live.$onStateChange((state) => {
+      states.push(state);
+      if (state === 'closed') closed.resolve();
+    });
+    await live.ping.query();
+    live.$close();
+    await withTimeout(closed.promise, 2000, 'the close');
+    expect(states).toEqual(['open', 'closed']);
+  });
+});
+
+describe('subscriptions on the client', () => {
+  it('refuses to iterate a subscription created with callbacks', async () => {
+    const { client } = await startFixtureServer();
+    const subscription = client().ticks.subscribe(undefined, { onData: () => undefined });
+    expect(() => subscription[Symbol.asyncIterator]()).toThrow(SubscriptionUsageError);
+    subscription.unsubscribe();
+  });
+
+  it('delivers events received before an error, then throws it', async () => {
+    const { client } = await startFixtureServer();
+    const seen: number[] = [];
+    const iterate = async (): Promise<void> => {
+      for await (const value of client().count.subscribe({ to: 5, badAt: 4 })) seen.push(value);
+    };
+    await expect(iterate()).rejects.toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('ends an iteration whose signal is already aborted without contacting the server', async () => {
+    const { client, probe } = await startFixtureServer();
+    let started = false;
+    probe.events.on('generator-start', () => {
+      started = true;
+    });
+    const live = client();
+    const seen: number[] = [];
+    for await (const value of live.ticks.subscribe(undefined, { signal: AbortSignal.abort() })) seen.push(value);
+    await live.ping.query();
+    expect(seen).toEqual([]);
+    expect(started).toBe(false);
+  });
+});
+
+describe('browser safety', () => {
+  const sourceDir = fileURLToPath(new URL('../src', import.meta.url));
+  const schemaDir = fileURLToPath(new URL('../../schema/src', import.meta.url));
+
+  function importsOf(dir: string): string[] {
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+      .flatMap((file) =>
+        [...readFileSync(join(dir, file), 'utf8').matchAll(/^(?:import|export)\b[^;]*?from '([^']+)'/gms)].map(
+          (match) => match[1] ?? '',
+        ),
+      );
+  }
+
+  it('the client imports only the schema package and its own modules', () => {
+    const external = importsOf(sourceDir).filter((specifier) => !specifier.startsWith('.'));
+    expect(new Set(external)).toEqual(new Set(['@wirecall/schema', '@wirecall/schema/protocol']));
+  });
+
+  it('the schema package imports only zod and superjson', () => {
+    const external = importsOf(schemaDir).filter((specifier) => !specifier.startsWith('.'));
+    expect(new Set(external)).toEqual(new Set(['zod', 'superjson']));
+  });
+});

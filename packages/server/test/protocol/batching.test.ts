@@ -1,0 +1,60 @@
+import { createClient } from '@wirecall/client';
+import { fixtureContract, rawClient, startFixtureServer } from '@wirecall/testing';
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+
+describe('batching', () => {
+  it('coalesces replies produced while a write is pending into batch frames', async () => {
+    const { url } = await startFixtureServer();
+    const raw = await rawClient(url);
+    const calls = Array.from({ length: 200 }, (_, index) => ({
+      type: 'call',
+      id: String(index),
+      path: 'add',
+      input: { a: index, b: 0 },
+    }));
+    raw.send(calls);
+    let frames = 0;
+    const replies: { id: string; output: number }[] = [];
+    while (replies.length < calls.length) {
+      const frame = await raw.nextMessage();
+      frames += 1;
+      replies.push(...((Array.isArray(frame) ? frame : [frame]) as { id: string; output: number }[]));
+    }
+    expect(frames).toBeLessThan(calls.length / 2);
+    expect(replies.map((reply) => reply.output).sort((a, b) => a - b)).toEqual(calls.map((_, index) => index));
+    for (const reply of replies) expect(reply.output).toBe(Number(reply.id));
+  });
+
+  it('sends the calls a client makes in one tick as one frame', async () => {
+    const { url } = await startFixtureServer();
+    const frames: string[] = [];
+    // Observe what the client sends by wrapping its WebSocket's send.
+    class RecordingWebSocket extends WebSocket {
+      override send(data: string): void {
+        frames.push(data);
+        super.send(data);
+      }
+    }
+    const client = createClient(fixtureContract, { url, WebSocket: RecordingWebSocket });
+    await client.ping.query();
+    frames.length = 0;
+    const results = await Promise.all([client.add.query({ a: 1, b: 1 }), client.ping.query(), client.greet.query({ name: 'x' })]);
+    expect(results).toEqual([2, 'pong', 'Hello x']);
+    expect(frames).toHaveLength(1);
+    expect((JSON.parse(frames[0] ?? '') as unknown[]).length).toBe(3);
+    client.$close();
+  });
+});
+
+describe('goaway', () => {
+  it('sends goaway, then closes with 1001 when the server shuts down', async () => {
+    const { url, server } = await startFixtureServer();
+    const raw = await rawClient(url);
+    const closing = server.close();
+    await expect(raw.nextMessage()).resolves.toEqual({ type: 'goaway', reason: 'server shutting down' });
+    await expect(raw.closed()).resolves.toEqual({ code: 1001, reason: 'server shutting down', wasClean: true });
+    await closing;
+    expect(server.connectionCount).toBe(0);
+  });
+});
