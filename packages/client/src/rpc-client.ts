@@ -3,6 +3,7 @@ import {
   CloseCode,
   decodeServerFrame,
   formatSubprotocol,
+  MAX_TIMEOUT_MS,
   MessageType,
   RpcErrorCode,
   superjsonCodec,
@@ -143,6 +144,10 @@ export function createClient<TContract extends Contract>(contract: TContract, op
       sink.fail(connectionLost(lost ?? { closeCode: CloseCode.Normal, reason: 'client closed' }));
       return () => undefined;
     }
+    if (timeoutMs !== undefined && !(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
+      sink.fail(new RpcError(RpcErrorCode.BadRequest, `timeoutMs must be in (0, ${String(MAX_TIMEOUT_MS)}], got ${String(timeoutMs)}`));
+      return () => undefined;
+    }
     nextId += 1;
     const id = nextId.toString(36);
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
@@ -163,7 +168,7 @@ export function createClient<TContract extends Contract>(contract: TContract, op
       sink,
       sent: false,
       toMessage: () => {
-        const remainingMs = deadline === undefined ? undefined : Math.max(1, deadline - Date.now());
+        const remainingMs = deadline === undefined ? undefined : Math.max(1, Math.ceil(deadline - Date.now()));
         const base = { id, path, input, ...(remainingMs === undefined ? {} : { timeoutMs: remainingMs }) };
         if (type === MessageType.Call) return { type, ...base };
         return { type, ...base, ...(lastEventId === undefined ? {} : { lastEventId }) };

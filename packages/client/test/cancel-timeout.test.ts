@@ -102,3 +102,15 @@ describe('connection loss', () => {
     await expect(pending).rejects.toMatchObject({ code: 'CONNECTION_LOST', data: { closeCode: 1000 } });
   });
 });
+
+describe('timeout validation', () => {
+  it.each([0, -5, Number.NaN, 2 ** 31])('rejects timeoutMs %d locally with BAD_REQUEST', async (timeoutMs) => {
+    const { client } = await startFixtureServer();
+    await expect(client().ping.query(undefined, { timeoutMs })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('accepts a fractional timeoutMs and sends a whole number', async () => {
+    const { client } = await startFixtureServer();
+    await expect(client().wait.query({ ms: 1 }, { timeoutMs: 1500.5 })).resolves.toBe('done');
+  });
+});

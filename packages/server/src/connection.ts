@@ -57,6 +57,11 @@ export interface Connection {
   readonly settled: () => Promise<void>;
 }
 
+/** Quotes a client-supplied path for an error message, cut so that errors stay small. */
+function quotePath(path: string): string {
+  return JSON.stringify(path.length > 64 ? `${path.slice(0, 64)}...` : path);
+}
+
 /** A server message that answers one request. */
 type ReplyMessage = Extract<ServerMessage, { id: string }>;
 
@@ -157,14 +162,14 @@ export function createConnection(deps: ConnectionDeps): Connection {
     const { id, path } = message;
     const entry = procedures.get(path);
     if (entry === undefined) {
-      reject(id, RpcErrorCode.NotFound, `no procedure at "${path.slice(0, 64)}"`);
+      reject(id, RpcErrorCode.NotFound, `no procedure at ${quotePath(path)}`);
       return;
     }
     const isSubscription = entry.procedure['~rpc'].kind === 'subscription';
     if (isSubscription !== (message.type === MessageType.Subscribe)) {
       const kind = entry.procedure['~rpc'].kind;
       const expected = isSubscription ? MessageType.Subscribe : MessageType.Call;
-      reject(id, RpcErrorCode.MethodNotSupported, `"${path}" is a ${kind}: send "${expected}", not "${message.type}"`);
+      reject(id, RpcErrorCode.MethodNotSupported, `${quotePath(path)} is a ${kind}: send "${expected}", not "${message.type}"`);
       return;
     }
     if (operations.has(id)) {

@@ -4,6 +4,9 @@ import { isRpcError, RpcError, type Schema } from '@wirecall/schema';
 import type { Logger } from './logger.js';
 import type { ProcedureEntry } from './procedure-table.js';
 
+/** Codes that describe the caller's side (its signal, its socket): a handler throwing one is a bug, e.g. a leaked downstream error. */
+const CLIENT_ONLY_CODES: ReadonlySet<string> = new Set([RpcErrorCode.Cancelled, RpcErrorCode.ConnectionLost]);
+
 function internal(cause: unknown): RpcError {
   return new RpcError(RpcErrorCode.InternalServerError, 'Internal server error', { cause });
 }
@@ -25,6 +28,10 @@ function safeParseSync(schema: Schema, value: unknown): { success: true; data: u
  */
 export function normalizeError(error: unknown, entry: ProcedureEntry, logger: Logger): RpcError {
   if (isRpcError(error)) {
+    if (CLIENT_ONLY_CODES.has(error.code)) {
+      logger.error(`handler of "${entry.path}" threw ${error.code}, a code only clients produce`, { path: entry.path, error });
+      return internal(error);
+    }
     if (isBuiltinErrorCode(error.code)) return error;
     const schema = entry.procedure['~rpc'].errors[error.code];
     if (schema === undefined) {

@@ -133,8 +133,10 @@ export function createRpcServer<TContract extends Contract, TContext>(
       return connections.size;
     },
     negotiate(offered) {
-      const subprotocol = offered.find((name) => codecs.has(name));
-      if (subprotocol !== undefined) return { kind: 'accepted', subprotocol, codec: codecs.get(subprotocol) as Codec };
+      // The server's order of preference wins over the client's order of offer.
+      for (const [subprotocol, codec] of codecs) {
+        if (offered.includes(subprotocol)) return { kind: 'accepted', subprotocol, codec };
+      }
       const wirecall = offered.find(isWirecallSubprotocol);
       if (wirecall !== undefined) {
         return { kind: 'unsupported', subprotocol: wirecall, reason: `unsupported subprotocol ${wirecall}; this server speaks ${supported}` };

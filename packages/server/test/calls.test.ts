@@ -110,6 +110,14 @@ describe('errors', () => {
     expect(probe.logs[0]?.message).toContain('"NOT_DECLARED"');
   });
 
+  it('masks CANCELLED and CONNECTION_LOST thrown by a handler: only clients produce them', async () => {
+    const { client, probe } = await startFixtureServer();
+    await expect(client().fail.mutate({ mode: 'client-code' })).rejects.toMatchObject({
+      code: 'INTERNAL_SERVER_ERROR',
+    });
+    expect(probe.logs[0]?.message).toBe('handler of "fail" threw CONNECTION_LOST, a code only clients produce');
+  });
+
   it('delivers a declared error with its typed data', async () => {
     const { client } = await startFixtureServer();
     const error = await client()

@@ -13,7 +13,7 @@ export const fixtureContract = defineContract({
   wait: query({ input: z.object({ ms: z.number() }), output: z.literal('done') }),
   whoami: query({ output: z.object({ user: z.string().nullable() }) }),
   fail: mutation({
-    input: z.object({ mode: z.enum(['rpc', 'crash', 'undeclared', 'bad-output']) }),
+    input: z.object({ mode: z.enum(['rpc', 'crash', 'undeclared', 'bad-output', 'client-code']) }),
     output: z.string(),
   }),
   admin: {

@@ -75,6 +75,8 @@ export async function startFixtureServer(): Promise<FixtureServer> {
             throw new RpcError('NOT_DECLARED', 'nope');
           case 'bad-output':
             return 42 as never;
+          case 'client-code':
+            throw new RpcError('CONNECTION_LOST', 'a downstream connection dropped');
         }
       },
       admin: {

@@ -75,14 +75,16 @@ function joinBatch(encoded: readonly string[]): string {
  */
 export function encodeFrames(encoded: readonly string[]): string[] {
   const frames: string[] = [];
+  // A batch of n messages is their lengths, n - 1 commas and two brackets: one more than Σ(length + 1).
+  const emptyBatchLength = 1;
   let start = 0;
-  let length = 0;
+  let length = emptyBatchLength;
   for (let index = 0; index < encoded.length; index += 1) {
     const size = (encoded[index] as string).length + 1;
     if (index > start && (index - start >= MAX_BATCH_SIZE || length + size > MAX_BATCH_FRAME_LENGTH)) {
       frames.push(joinBatch(encoded.slice(start, index)));
       start = index;
-      length = 0;
+      length = emptyBatchLength;
     }
     length += size;
   }
