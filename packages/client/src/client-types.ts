@@ -66,8 +66,8 @@ export interface ClientControls {
   readonly $state: ClientState;
   /** Calls `listener` on every state change; returns a function that removes it. */
   readonly $onStateChange: (listener: (state: ClientState) => void) => () => void;
-  /** Closes the connection (1000); live calls fail with `CONNECTION_LOST`. Idempotent. */
-  readonly $close: () => void;
+  /** Closes the connection (1000); live calls fail with `CONNECTION_LOST`. Resolves once the socket is closed. Idempotent. */
+  readonly $close: () => Promise<void>;
 }
 
 /** What `createClient` returns. */

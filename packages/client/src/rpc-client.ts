@@ -49,9 +49,15 @@ export function createClient<TContract extends Contract>(contract: TContract, op
   let goAwayReason: string | undefined;
   let nextId = 0;
 
+  let resolveClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => {
+    resolveClosed = resolve;
+  });
+
   function setState(next: ClientState): void {
     if (state === next) return;
     state = next;
+    if (next === 'closed') resolveClosed();
     for (const listener of listeners) listener(next);
   }
 
@@ -252,8 +258,8 @@ export function createClient<TContract extends Contract>(contract: TContract, op
       };
     },
     $close() {
-      if (state === 'closed') return;
-      socket.close(CloseCode.Normal, 'client closed');
+      if (state !== 'closed') socket.close(CloseCode.Normal, 'client closed');
+      return closed;
     },
   };
   return Object.freeze(Object.defineProperties({ ...proxy }, Object.getOwnPropertyDescriptors(controls))) as Client<TContract>;

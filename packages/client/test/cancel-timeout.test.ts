@@ -98,7 +98,7 @@ describe('connection loss', () => {
     const { openClient } = await startFixtureServer();
     const client = await openClient();
     const pending = client.wait.query({ ms: 10_000 });
-    client.$close();
+    void client.$close();
     await expect(pending).rejects.toMatchObject({ code: 'CONNECTION_LOST', data: { closeCode: 1000 } });
   });
 });

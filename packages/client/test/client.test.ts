@@ -1,6 +1,6 @@
 import { createClient, jsonCodec, SubscriptionUsageError } from '@wirecall/client';
 import { defineContract, query } from '@wirecall/schema';
-import { createDeferred, startFixtureServer, withTimeout } from '@wirecall/testing';
+import { startFixtureServer, withTimeout } from '@wirecall/testing';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -77,15 +77,11 @@ describe('client robustness', () => {
     const { client } = await startFixtureServer();
     const live = client();
     const states: string[] = [];
-    const closed = createDeferred();
-    live.$onStateChange((state) => {
-      states.push(state);
-      if (state === 'closed') closed.resolve();
-    });
+    live.$onStateChange((state) => states.push(state));
     await live.ping.query();
-    live.$close();
-    await withTimeout(closed.promise, 2000, 'the close');
+    await withTimeout(live.$close(), 2000, 'the close');
     expect(states).toEqual(['open', 'closed']);
+    await expect(live.$close()).resolves.toBeUndefined();
   });
 });
 

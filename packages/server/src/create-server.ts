@@ -119,7 +119,8 @@ export function createServer<TContract extends Contract, TContext = undefined>(
         core.logger.error('HTTP server error', { error });
       });
       const { port, address, family } = server.address() as AddressInfo;
-      const host = family === 'IPv6' ? `[${address}]` : address;
+      // Bound to every interface: `localhost` is an address a client can use; `::` is not.
+      const host = address === '::' || address === '0.0.0.0' ? 'localhost' : family === 'IPv6' ? `[${address}]` : address;
       return { port, url: `ws://${host}:${String(port)}${listenOptions.path ?? '/'}` };
     },
     attach,

@@ -67,7 +67,7 @@ describe('subscriptions', () => {
     live.chat.messages.subscribe({ room: 'lobby' }, { onData: () => undefined });
     await withTimeout(started, 2000, 'the generator to start');
     const finallyRan = once(probe.events, 'finally');
-    live.$close();
+    void live.$close();
     await withTimeout(finallyRan, 2000, 'the generator finally');
   });
 

@@ -25,7 +25,7 @@ export async function startTestServer<TContract extends Contract, TContext = und
   const { url } = await server.listen({ host: '127.0.0.1', port: 0 });
   const clients: Client<TContract>[] = [];
   onTestFinished(async () => {
-    for (const client of clients) client.$close();
+    await withTimeout(Promise.all(clients.map((client) => client.$close())), 5000, 'the test clients to close');
     await withTimeout(server.close(), 5000, 'the test server to close');
   });
 

@@ -43,7 +43,7 @@ describe('batching', () => {
     expect(results).toEqual([2, 'pong', 'Hello x']);
     expect(frames).toHaveLength(1);
     expect((JSON.parse(frames[0] ?? '') as unknown[]).length).toBe(3);
-    client.$close();
+    await client.$close();
   });
 });
 

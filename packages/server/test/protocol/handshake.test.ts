@@ -148,7 +148,7 @@ describe('attach to an existing HTTP server', () => {
       expect(body).toBe('hello from http');
       const client = createClient(api, { url: `ws://127.0.0.1:${String(port)}/rpc`, WebSocket });
       await expect(client.add.query({ a: 1, b: 41 })).resolves.toBe(42);
-      client.$close();
+      await client.$close();
     } finally {
       await server.close();
       await new Promise((resolve) => http.close(resolve));
