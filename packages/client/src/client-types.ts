@@ -7,6 +7,7 @@ import type {
   ProcedureArgs,
 } from '@wirecall/schema';
 
+import type { ConnectionState, ConnectionStatus } from './connection-manager.js';
 import type { SubscribeOptions, Subscription } from './subscription.js';
 
 /** Options of one query or mutation. */
@@ -15,6 +16,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Deadline: the call rejects with `TIMEOUT`; the server aborts the handler at the same deadline. */
   timeoutMs?: number;
+  /** Per-call metadata for the server's call context, e.g. `{ traceId, locale }` (string values, at most 32 entries). */
+  meta?: Readonly<Record<string, string>>;
 }
 
 /** A query of the contract, as the client exposes it. */
@@ -53,20 +56,30 @@ export type ClientProxy<TContract extends Contract> = {
       : never;
 };
 
-/**
- * State of the client's connection. `connecting`: the socket is opening and
- * calls are queued. `open`: calls are sent at once. `closed`: the connection
- * ended; every call fails with `CONNECTION_LOST`.
- */
-export type ClientState = 'connecting' | 'open' | 'closed';
+/** State of the client's connection (see `ConnectionState`). */
+export type ClientState = ConnectionState;
 
 /** Connection controls, prefixed with `$` so they never collide with contract names. */
 export interface ClientControls {
   /** Current connection state. */
   readonly $state: ClientState;
+  /** Everything observable about the connection: state, reconnection attempt and delay, last close, round-trip time. */
+  readonly $status: ConnectionStatus;
   /** Calls `listener` on every state change; returns a function that removes it. */
-  readonly $onStateChange: (listener: (state: ClientState) => void) => () => void;
-  /** Closes the connection (1000); live calls fail with `CONNECTION_LOST`. Resolves once the socket is closed. Idempotent. */
+  readonly $onStateChange: (listener: (state: ClientState, status: ConnectionStatus) => void) => () => void;
+  /** Calls `listener` on every status change (state, attempt, round-trip time...); returns a function that removes it. */
+  readonly $onStatus: (listener: (status: ConnectionStatus) => void) => () => void;
+  /**
+   * Sends fresh connection params (from the `params` option) on the open
+   * connection, e.g. after a token refresh; resolves once the server accepted
+   * them. Live subscriptions the new credentials no longer allow end with FORBIDDEN.
+   */
+  readonly $reauthenticate: () => Promise<void>;
+  /**
+   * Closes the connection for good (1000): live requests fail with
+   * `CONNECTION_LOST`, and no timer, socket or listener is left behind.
+   * Resolves once the socket is closed. Idempotent.
+   */
   readonly $close: () => Promise<void>;
 }
 

@@ -5,7 +5,15 @@
  */
 
 /** Client */
-export { createClient, type ClientOptions } from './rpc-client.js';
+export {
+  createClient,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_QUEUED_REQUESTS,
+  DEFAULT_REFRESH_BEFORE_EXPIRY_MS,
+  type ClientOptions,
+} from './rpc-client.js';
+export type { ConnectionState, ConnectionStatus, HeartbeatOptions } from './connection-manager.js';
+export { backoffDelay, DEFAULT_INITIAL_DELAY_MS, DEFAULT_MAX_DELAY_MS, type ReconnectOptions } from './backoff.js';
 export type {
   Client,
   ClientControls,

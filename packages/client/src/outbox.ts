@@ -2,16 +2,19 @@ import { encodeFrames, encodeMessage, type ClientMessage, type Codec } from '@wi
 
 /** Collects the messages written in one tick and sends them together. */
 export interface Outbox {
-  /** Encodes and queues a message. Throws (queuing nothing) when its input cannot be encoded. */
+  /** Encodes and queues a message. Throws (queuing nothing) when it cannot be encoded. */
   readonly push: (message: ClientMessage) => void;
+  /** Queues a message already encoded with `encodeMessage`. */
+  readonly pushEncoded: (encoded: string) => void;
 }
 
 /**
- * Creates the client's outbox. Browsers' `WebSocket` offers no write callback,
- * so the client coalesces per microtask: every message written in the same
- * synchronous run leaves in one batch frame, with no timer on the path.
+ * Creates the client's outbox for one socket. Browsers' `WebSocket` offers no
+ * write callback, so the client coalesces per microtask: every message written
+ * in the same synchronous run leaves in one batch frame, with no timer on the
+ * path. `maxFrameLength` bounds batch frames (it follows the server's limits).
  */
-export function createOutbox(codec: Codec, sendFrame: (frame: string) => void): Outbox {
+export function createOutbox(codec: Codec, sendFrame: (frame: string) => void, maxFrameLength: () => number): Outbox {
   let queue: string[] = [];
   let scheduled = false;
 
@@ -19,16 +22,21 @@ export function createOutbox(codec: Codec, sendFrame: (frame: string) => void): 
     scheduled = false;
     const encoded = queue;
     queue = [];
-    for (const frame of encodeFrames(encoded)) sendFrame(frame);
+    for (const frame of encodeFrames(encoded, maxFrameLength())) sendFrame(frame);
+  }
+
+  function pushEncoded(encoded: string): void {
+    queue.push(encoded);
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(flush);
+    }
   }
 
   return {
     push(message) {
-      queue.push(encodeMessage(message, codec));
-      if (!scheduled) {
-        scheduled = true;
-        queueMicrotask(flush);
-      }
+      pushEncoded(encodeMessage(message, codec));
     },
+    pushEncoded,
   };
 }

@@ -15,7 +15,7 @@ export type ReplyMessage = ResultMessage | ErrorMessage | EventMessage | Complet
 export interface RequestSink {
   /** A reply arrived. Returns `true` when it ends the request (result, error, complete). */
   readonly reply: (message: ReplyMessage) => boolean;
-  /** The request ended without a final reply: timeout or connection lost. */
+  /** The request ended without a final reply: timeout, connection lost, or a local refusal. */
   readonly fail: (error: RpcError) => void;
   /** The caller's `AbortSignal` fired. */
   readonly abort: (reason: unknown) => void;
@@ -24,26 +24,39 @@ export interface RequestSink {
 /** A call or subscription the client started and that has not ended. */
 export interface PendingRequest {
   readonly id: string;
+  readonly kind: 'call' | 'subscription';
   /** Builds the message to send; called at send time so a queued call carries its remaining deadline. */
   readonly toMessage: () => CallMessage | SubscribeMessage;
   readonly sink: RequestSink;
-  /** Whether the message went out on the current socket. */
-  sent: boolean;
   /** Clears the request's timer and signal listener. */
   readonly dispose: () => void;
 }
 
 /**
  * Every live request of a client by id, from the moment it is issued until it
- * ends. Requests issued before the socket opens wait here unsent and go out on
- * open; when the connection is lost, every request is taken out and failed.
+ * ends, and which of them are on the wire. Requests wait here unsent until the
+ * connection is open (and a slot under the server's limits is free); when a
+ * socket is lost, sent subscriptions go back to unsent (to resubscribe) and
+ * sent calls are taken out and failed.
  */
 export class RequestRegistry {
   #requests = new Map<string, PendingRequest>();
+  #sent = new Set<string>();
+  #sentCalls = 0;
 
   /** Number of live requests. */
   get size(): number {
     return this.#requests.size;
+  }
+
+  /** Calls on the wire (sent, not yet answered). */
+  get sentCalls(): number {
+    return this.#sentCalls;
+  }
+
+  /** Subscriptions on the wire. */
+  get sentSubscriptions(): number {
+    return this.#sent.size - this.#sentCalls;
   }
 
   add(request: PendingRequest): void {
@@ -54,25 +67,39 @@ export class RequestRegistry {
     return this.#requests.get(id);
   }
 
+  isSent(id: string): boolean {
+    return this.#sent.has(id);
+  }
+
+  markSent(request: PendingRequest): void {
+    if (this.#sent.has(request.id)) return;
+    this.#sent.add(request.id);
+    if (request.kind === 'call') this.#sentCalls += 1;
+  }
+
+  /** The request is no longer on the wire but still live (it will be sent again). */
+  markUnsent(request: PendingRequest): void {
+    if (!this.#sent.delete(request.id)) return;
+    if (request.kind === 'call') this.#sentCalls -= 1;
+  }
+
   /** Removes the request and disposes of its timer and listener. Returns it if it was live. */
   delete(id: string): PendingRequest | undefined {
     const request = this.#requests.get(id);
     if (request === undefined) return undefined;
+    this.markUnsent(request);
     this.#requests.delete(id);
     request.dispose();
     return request;
   }
 
-  /** Requests not yet sent on the current socket, in the order they were issued. */
+  /** Requests not on the wire, in the order they were issued. */
   unsent(): PendingRequest[] {
-    return [...this.#requests.values()].filter((request) => !request.sent);
+    return [...this.#requests.values()].filter((request) => !this.#sent.has(request.id));
   }
 
-  /** Removes and disposes of every request, returning them (to be failed by the caller). */
-  drain(): PendingRequest[] {
-    const requests = [...this.#requests.values()];
-    this.#requests.clear();
-    for (const request of requests) request.dispose();
-    return requests;
+  /** Every live request, in the order they were issued. */
+  all(): PendingRequest[] {
+    return [...this.#requests.values()];
   }
 }

@@ -1,21 +1,25 @@
 import { mapContract, RpcError, type Contract } from '@wirecall/schema';
 import {
-  CloseCode,
-  decodeServerFrame,
-  formatSubprotocol,
+  encodeMessage,
   MAX_TIMEOUT_MS,
   MessageType,
   RpcErrorCode,
   superjsonCodec,
+  utf8ByteLength,
   type Codec,
+  type Limits,
   type ServerMessage,
 } from '@wirecall/schema/protocol';
 
+import type { ReconnectOptions } from './backoff.js';
 import type { CallOptions, Client, ClientState } from './client-types.js';
-import { cancelled, connectionLost, timedOut, type ConnectionLostData } from './errors.js';
-import { createOutbox } from './outbox.js';
+import {
+  createConnectionManager,
+  type ConnectionStatus,
+  type HeartbeatOptions,
+} from './connection-manager.js';
+import { cancelled, timedOut } from './errors.js';
 import { RequestRegistry, type PendingRequest, type RequestSink } from './request-registry.js';
-import { openSocket, type SocketConnection } from './socket-connection.js';
 import { createSubscription, type SubscribeOptions } from './subscription.js';
 import { resolveWebSocket, type WebSocketConstructor } from './websocket.js';
 
@@ -27,131 +31,190 @@ export interface ClientOptions {
   WebSocket?: WebSocketConstructor;
   /** Payload codec; must be one the server accepts. Defaults to superjson. */
   codec?: Codec;
+  /**
+   * Connection params sent in `hello` (e.g. `{ token }`), evaluated again on
+   * every (re)connection and re-authentication, so refreshed tokens are used.
+   */
+  params?: () => unknown;
+  /** Automatic reconnection (capped exponential backoff, full jitter), or `false`. On by default. */
+  reconnect?: ReconnectOptions | false;
+  /** Application-level heartbeats that detect a dead server, or `false`. Interval from the server by default. */
+  heartbeat?: HeartbeatOptions | false;
+  /** Time allowed to open the socket and be welcomed before trying again. Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Re-authenticate (with `params`) this long before the server says the credentials expire. Default 30 s. */
+  refreshBeforeExpiryMs?: number;
+  /** Requests held while disconnected; more fail at once with UNAVAILABLE. Default 1024. */
+  maxQueuedRequests?: number;
 }
+
+/** Default time to open the socket and be welcomed. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Default lead time of the automatic re-authentication before credentials expire. */
+export const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 30_000;
+/** Default bound of requests held while disconnected. */
+export const DEFAULT_MAX_QUEUED_REQUESTS = 1024;
 
 interface RequestOptions {
   readonly signal?: AbortSignal | undefined;
   readonly timeoutMs?: number | undefined;
+  readonly lastEventId?: string | undefined;
+  readonly meta?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Whether an error says the request never ran and may be sent again on another connection. */
+function isNotStarted(message: ServerMessage): boolean {
+  return (
+    message.type === MessageType.Error &&
+    message.error.code === RpcErrorCode.Unavailable &&
+    (message.error.data as { retry?: unknown } | undefined)?.retry === 'safe'
+  );
 }
 
 /**
  * Connects to a Wirecall server and returns a typed proxy of `contract`:
  * `client.greet.query(input)`, `client.chat.send.mutate(input)`,
  * `client.chat.messages.subscribe(input, options)`. Every call and stream is
- * multiplexed over one WebSocket; calls made before it opens are queued.
+ * multiplexed over one WebSocket. Requests made before the connection is open
+ * wait for it; subscriptions survive reconnections (they are sent again).
  */
 export function createClient<TContract extends Contract>(contract: TContract, options: ClientOptions): Client<TContract> {
   const codec = options.codec ?? superjsonCodec;
   const registry = new RequestRegistry();
-  const listeners = new Set<(state: ClientState) => void>();
+  const stateListeners = new Set<(state: ClientState, status: ConnectionStatus) => void>();
+  const statusListeners = new Set<(status: ConnectionStatus) => void>();
+  const maxQueued = options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED_REQUESTS;
+  let limits: Limits | undefined;
+  let draining = false;
+  let stopped: RpcError | undefined;
   let state: ClientState = 'connecting';
-  let lost: ConnectionLostData | undefined;
-  let goAwayReason: string | undefined;
   let nextId = 0;
 
-  let resolveClosed: () => void = () => undefined;
-  const closed = new Promise<void>((resolve) => {
-    resolveClosed = resolve;
-  });
-
-  function setState(next: ClientState): void {
-    if (state === next) return;
-    state = next;
-    if (next === 'closed') resolveClosed();
-    for (const listener of listeners) listener(next);
-  }
-
-  const socket: SocketConnection = openSocket(
-    resolveWebSocket(options.WebSocket),
-    options.url,
-    formatSubprotocol(codec.name),
-    {
-      onOpen() {
-        setState('open');
-        for (const request of registry.unsent()) transmit(request);
+  const connection = createConnectionManager({
+    url: options.url,
+    WebSocket: resolveWebSocket(options.WebSocket),
+    codec,
+    params: options.params,
+    reconnect: options.reconnect ?? {},
+    heartbeat: options.heartbeat ?? {},
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    refreshBeforeExpiryMs: options.refreshBeforeExpiryMs ?? DEFAULT_REFRESH_BEFORE_EXPIRY_MS,
+    events: {
+      onOpen(welcome) {
+        limits = welcome.limits;
+        draining = false;
+        pump();
       },
-      onText: receive,
-      onClose(event) {
-        lost = { closeCode: event.code, reason: event.reason === '' ? (goAwayReason ?? '') : event.reason };
-        setState('closed');
-        const error = connectionLost(lost);
-        for (const request of registry.drain()) request.sink.fail(error);
+      onReply: dispatch,
+      onGoAway() {
+        draining = true;
+        leaveWhenIdle();
+      },
+      onDisconnect(error, final) {
+        if (final) stopped = error;
+        for (const request of registry.all()) {
+          if (final || (request.kind === 'call' && registry.isSent(request.id))) {
+            registry.delete(request.id);
+            request.sink.fail(error);
+          } else {
+            registry.markUnsent(request);
+          }
+        }
+      },
+      onStatus(status) {
+        for (const listener of statusListeners) listener(status);
+        if (status.state === state) return;
+        state = status.state;
+        for (const listener of stateListeners) listener(state, status);
       },
     },
-  );
-  const outbox = createOutbox(codec, socket.send);
+  });
 
-  /** Sends a request's message; an input the codec cannot encode fails that request alone. */
-  function transmit(request: PendingRequest): void {
+  /** Sends what waits, within the server's limits, while the connection is open and not going away. */
+  function pump(): void {
+    if (state !== 'open' || draining || limits === undefined) return;
+    for (const request of registry.unsent()) {
+      if (request.kind === 'call' ? registry.sentCalls >= limits.maxInFlightCalls : registry.sentSubscriptions >= limits.maxSubscriptions) {
+        continue;
+      }
+      transmit(request, limits);
+    }
+  }
+
+  /** Sends one request; one that cannot be encoded or is too large fails alone. */
+  function transmit(request: PendingRequest, current: Limits): void {
+    let encoded: string;
     try {
-      outbox.push(request.toMessage());
-      request.sent = true;
+      encoded = encodeMessage(request.toMessage(), codec);
     } catch (error) {
       registry.delete(request.id);
       request.sink.fail(new RpcError(RpcErrorCode.BadRequest, 'the input could not be encoded', { cause: error }));
+      return;
     }
+    if (encoded.length > current.maxPayloadBytes / 3 && utf8ByteLength(encoded) > current.maxPayloadBytes) {
+      registry.delete(request.id);
+      request.sink.fail(
+        new RpcError(RpcErrorCode.PayloadTooLarge, `the request exceeds the server's limit of ${String(current.maxPayloadBytes)} bytes`),
+      );
+      return;
+    }
+    registry.markSent(request);
+    connection.sendEncoded(encoded);
   }
 
   /** Ends a request on our side and tells the server, if it knows about it. */
   function abandon(id: string): void {
-    const request = registry.delete(id);
-    if (request?.sent === true && state === 'open') outbox.push({ type: MessageType.Cancel, id });
+    const wasSent = registry.isSent(id);
+    if (registry.delete(id) === undefined) return;
+    if (wasSent && state === 'open') connection.sendEncoded(encodeMessage({ type: MessageType.Cancel, id }, codec));
+    pump();
   }
 
   function dispatch(message: ServerMessage): void {
-    switch (message.type) {
-      case MessageType.Result:
-      case MessageType.Error:
-      case MessageType.Event:
-      case MessageType.Complete: {
-        // Replies to ids we no longer track (cancelled, timed out) are ignored.
-        const request = registry.get(message.id);
-        if (request !== undefined && request.sink.reply(message)) registry.delete(message.id);
-        return;
-      }
-      case MessageType.GoAway:
-        goAwayReason = message.reason ?? 'server going away';
-        return;
-      case MessageType.Pong:
-        return;
-    }
-  }
-
-  function receive(data: string): void {
-    let decoded;
-    try {
-      decoded = decodeServerFrame(data, codec);
-    } catch (error) {
-      socket.close(CloseCode.BadMessage, error instanceof Error ? error.message : 'bad message');
+    if (!('id' in message)) return;
+    // Replies to ids we no longer track (cancelled, timed out) are ignored.
+    const request = registry.get(message.id);
+    if (request === undefined) return;
+    if (isNotStarted(message)) {
+      // The server is draining and never ran it: send it again on the next connection.
+      registry.markUnsent(request);
+      if (draining) leaveWhenIdle();
       return;
     }
-    for (const item of decoded) {
-      if (item.ok) dispatch(item.message);
-      else if (item.id !== undefined && registry.get(item.id) !== undefined) {
-        registry.delete(item.id)?.sink.fail(new RpcError(RpcErrorCode.InternalServerError, item.error.message));
-      }
-    }
+    if (!request.sink.reply(message)) return;
+    registry.delete(message.id);
+    if (draining) leaveWhenIdle();
+    else pump();
   }
 
-  /** Registers a request, wiring its deadline and signal; sends it now if the socket is open. */
+  /** After `goaway`, once no call is in flight, closes the socket: the server may then shut down. */
+  function leaveWhenIdle(): void {
+    if (registry.sentCalls === 0) connection.leave();
+  }
+
+  /** Registers a request, wiring its deadline and signal; sends it now if possible. */
   function start(
-    type: typeof MessageType.Call | typeof MessageType.Subscribe,
+    kind: 'call' | 'subscription',
     path: string,
     input: unknown,
-    requestOptions: RequestOptions & { readonly lastEventId?: string | undefined },
+    requestOptions: RequestOptions,
     sink: RequestSink,
   ): () => void {
-    const { signal, timeoutMs, lastEventId } = requestOptions;
+    const { signal, timeoutMs, lastEventId, meta } = requestOptions;
     if (signal?.aborted === true) {
       sink.abort(signal.reason);
       return () => undefined;
     }
-    if (state === 'closed') {
-      sink.fail(connectionLost(lost ?? { closeCode: CloseCode.Normal, reason: 'client closed' }));
+    if (stopped !== undefined) {
+      sink.fail(stopped);
       return () => undefined;
     }
     if (timeoutMs !== undefined && !(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
       sink.fail(new RpcError(RpcErrorCode.BadRequest, `timeoutMs must be in (0, ${String(MAX_TIMEOUT_MS)}], got ${String(timeoutMs)}`));
+      return () => undefined;
+    }
+    if (state !== 'open' && registry.size >= maxQueued) {
+      sink.fail(new RpcError(RpcErrorCode.Unavailable, `not connected, and ${String(maxQueued)} requests already wait`));
       return () => undefined;
     }
     nextId += 1;
@@ -169,23 +232,28 @@ export function createClient<TContract extends Contract>(contract: TContract, op
             sink.fail(timedOut(timeoutMs));
           }, timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const request: PendingRequest = {
+    registry.add({
       id,
+      kind,
       sink,
-      sent: false,
       toMessage: () => {
         const remainingMs = deadline === undefined ? undefined : Math.max(1, Math.ceil(deadline - Date.now()));
-        const base = { id, path, input, ...(remainingMs === undefined ? {} : { timeoutMs: remainingMs }) };
-        if (type === MessageType.Call) return { type, ...base };
-        return { type, ...base, ...(lastEventId === undefined ? {} : { lastEventId }) };
+        const base = {
+          id,
+          path,
+          input,
+          ...(remainingMs === undefined ? {} : { timeoutMs: remainingMs }),
+          ...(meta === undefined ? {} : { meta: { ...meta } }),
+        };
+        if (kind === 'call') return { type: MessageType.Call, ...base };
+        return { type: MessageType.Subscribe, ...base, ...(lastEventId === undefined ? {} : { lastEventId }) };
       },
       dispose: () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
       },
-    };
-    registry.add(request);
-    if (state === 'open') transmit(request);
+    });
+    pump();
     return () => {
       abandon(id);
     };
@@ -193,7 +261,7 @@ export function createClient<TContract extends Contract>(contract: TContract, op
 
   function call(path: string, input: unknown, callOptions: CallOptions = {}): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      start(MessageType.Call, path, input, callOptions, {
+      start('call', path, input, callOptions, {
         reply(message) {
           if (message.type === MessageType.Result) resolve(message.output);
           else if (message.type === MessageType.Error) reject(RpcError.fromWire(message.error));
@@ -210,7 +278,7 @@ export function createClient<TContract extends Contract>(contract: TContract, op
 
   function subscribe(path: string, input: unknown, subscribeOptions: SubscribeOptions<unknown, never> = {}) {
     return createSubscription(subscribeOptions, (sink) =>
-      start(MessageType.Subscribe, path, input, subscribeOptions, {
+      start('subscription', path, input, subscribeOptions, {
         reply(message) {
           switch (message.type) {
             case MessageType.Event:
@@ -251,16 +319,24 @@ export function createClient<TContract extends Contract>(contract: TContract, op
     get $state() {
       return state;
     },
-    $onStateChange(listener: (next: ClientState) => void) {
-      listeners.add(listener);
+    get $status() {
+      return connection.status();
+    },
+    $onStateChange(listener: (next: ClientState, status: ConnectionStatus) => void) {
+      stateListeners.add(listener);
       return () => {
-        listeners.delete(listener);
+        stateListeners.delete(listener);
       };
     },
-    $close() {
-      if (state !== 'closed') socket.close(CloseCode.Normal, 'client closed');
-      return closed;
+    $onStatus(listener: (status: ConnectionStatus) => void) {
+      statusListeners.add(listener);
+      return () => {
+        statusListeners.delete(listener);
+      };
     },
+    $reauthenticate: () => connection.reauthenticate(),
+    $close: () => connection.close(),
   };
   return Object.freeze(Object.defineProperties({ ...proxy }, Object.getOwnPropertyDescriptors(controls))) as Client<TContract>;
 }
+

@@ -15,6 +15,14 @@ export interface SocketConnection {
   /** Sends a text frame if the socket is open; drops it otherwise (the request layer fails or resends it). */
   readonly send: (frame: string) => void;
   readonly close: (code: number, reason: string) => void;
+  /**
+   * Gives up on a socket that stopped answering (a half-open connection never
+   * completes a close handshake): reports the close at once, with code 1006 and
+   * `reason`, and ignores the socket from then on.
+   */
+  readonly abandon: (reason: string) => void;
+  /** Resolves once the socket is closed, or was abandoned. */
+  readonly closed: Promise<void>;
 }
 
 function errorText(event: unknown): string {
@@ -33,12 +41,17 @@ export function openSocket(
   events: SocketEvents,
 ): SocketConnection {
   let lastError = '';
-  let closed = false;
+  let reported = false;
   let socket: WebSocketLike;
+  let markClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => {
+    markClosed = resolve;
+  });
 
   function reportClose(event: CloseEventLike): void {
-    if (closed) return;
-    closed = true;
+    markClosed();
+    if (reported) return;
+    reported = true;
     const reason = event.reason === '' ? lastError : event.reason;
     events.onClose({ code: event.code, reason, wasClean: event.wasClean });
   }
@@ -49,9 +62,9 @@ export function openSocket(
     // An invalid URL throws synchronously; report it like any failed connection.
     const reason = error instanceof Error ? error.message : 'could not open the WebSocket';
     queueMicrotask(() => {
-      reportClose({ code: 1006, reason, wasClean: false });
+      reportClose({ code: CloseCode.AbnormalClosure, reason, wasClean: false });
     });
-    return { send: () => undefined, close: () => undefined };
+    return { send: () => undefined, close: () => undefined, abandon: () => undefined, closed };
   }
 
   socket.addEventListener('open', () => {
@@ -78,5 +91,10 @@ export function openSocket(
     close(code, reason) {
       socket.close(code, limitCloseReason(reason));
     },
+    abandon(reason) {
+      reportClose({ code: CloseCode.AbnormalClosure, reason, wasClean: false });
+      socket.close(CloseCode.Normal, limitCloseReason(reason));
+    },
+    closed,
   };
 }

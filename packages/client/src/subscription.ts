@@ -14,6 +14,8 @@ export interface SubscribeOptions<TEvent, TError = RpcError> {
   timeoutMs?: number;
   /** Id of the last event seen, so a resumable handler continues after it. */
   lastEventId?: string;
+  /** Per-request metadata for the server's call context, e.g. `{ traceId, locale }`. */
+  meta?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { RpcError } from '@wirecall/schema';
-import { createDeferred, startFixtureServer, withTimeout } from '@wirecall/testing';
+import { createDeferred, startFixtureServer, startTcpProxy, withTimeout } from '@wirecall/testing';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 
@@ -70,36 +70,41 @@ describe('timeouts', () => {
 });
 
 describe('connection loss', () => {
-  it('rejects every pending call with CONNECTION_LOST when the connection closes', async () => {
-    const { openClient, server } = await startFixtureServer();
-    const client = await openClient();
-    const pending = Promise.allSettled([client.wait.query({ ms: 10_000 }), client.wait.query({ ms: 10_000 })]);
-    await expect(client.ping.query()).resolves.toBe('pong');
-    await server.close();
+  it('rejects the calls in flight with CONNECTION_LOST when the connection drops', async () => {
+    const { port, client } = await startFixtureServer();
+    const proxy = await startTcpProxy(port);
+    const live = client({ url: proxy.url });
+    await expect(live.ping.query()).resolves.toBe('pong');
+    const pending = Promise.allSettled([live.wait.query({ ms: 10_000 }), live.wait.query({ ms: 10_000 })]);
+    await expect(live.add.query({ a: 1, b: 1 })).resolves.toBe(2);
+    proxy.dropAll();
     const outcomes = await pending;
     expect(outcomes.map((outcome) => outcome.status === 'rejected' && (outcome.reason as RpcError).code)).toEqual([
       'CONNECTION_LOST',
       'CONNECTION_LOST',
     ]);
-    expect(client.$state).toBe('closed');
-    await expect(client.ping.query()).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+    // The client reconnects by itself and the next call succeeds.
+    await expect(live.ping.query()).resolves.toBe('pong');
   });
 
-  it('rejects calls with CONNECTION_LOST when the server cannot be reached', async () => {
+  it('rejects calls with CONNECTION_LOST when the server cannot be reached and reconnection is off', async () => {
     const { client, server, url } = await startFixtureServer();
     await server.close();
-    const error = await client({ url })
+    const error = await client({ url, reconnect: false })
       .ping.query()
       .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'CONNECTION_LOST', data: { closeCode: 1006 } });
   });
 
-  it('rejects pending calls when the client closes itself', async () => {
+  it('rejects pending calls when the client closes itself, and later calls at once', async () => {
     const { openClient } = await startFixtureServer();
     const client = await openClient();
     const pending = client.wait.query({ ms: 10_000 });
-    void client.$close();
+    const closed = client.$close();
     await expect(pending).rejects.toMatchObject({ code: 'CONNECTION_LOST', data: { closeCode: 1000 } });
+    await closed;
+    expect(client.$state).toBe('closed');
+    await expect(client.ping.query()).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
   });
 });
 

@@ -10,12 +10,18 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
 
-/** A WebSocket server that answers every frame with `reply`, to feed the client bad input. */
+/** A WebSocket server that welcomes, then answers every frame with `reply`, to feed the client bad input. */
 async function startRogueServer(reply: string): Promise<string> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (offered) => [...offered][0] ?? false });
+  const welcome = JSON.stringify({
+    type: 'welcome',
+    connectionId: 'rogue',
+    heartbeatIntervalMs: 0,
+    limits: { maxPayloadBytes: 1 << 20, maxInFlightCalls: 10, maxSubscriptions: 10 },
+  });
   wss.on('connection', (socket) => {
-    socket.on('message', () => {
-      socket.send(reply);
+    socket.on('message', (data: Buffer) => {
+      socket.send((JSON.parse(data.toString('utf8')) as { type: string }).type === 'hello' ? welcome : reply);
     });
   });
   await once(wss, 'listening');
@@ -36,7 +42,7 @@ const api = defineContract({ ping: query({ output: z.string() }) });
 describe('client robustness', () => {
   it('closes with 4400 and fails pending calls when the server sends a frame that is not JSON', async () => {
     const url = await startRogueServer('definitely not json');
-    const client = createClient(api, { url, WebSocket });
+    const client = createClient(api, { url, WebSocket, reconnect: false });
     await expect(client.ping.query()).rejects.toMatchObject({
       code: 'CONNECTION_LOST',
       data: { closeCode: 4400, reason: 'frame is not valid JSON' },

@@ -21,6 +21,8 @@ export interface CallerCallOptions {
   signal?: AbortSignal;
   /** Deadline: the handler's signal aborts and the promise rejects with `TIMEOUT`. */
   timeoutMs?: number;
+  /** Per-call metadata, as a client sends it. */
+  meta?: Readonly<Record<string, string>>;
 }
 
 /** Options of an in-process subscription. */
@@ -56,7 +58,7 @@ function callInProcess(
   logger: Logger,
   options: CallerCallOptions,
 ): Promise<unknown> {
-  const op = new Operation();
+  const op = new Operation({ meta: options.meta });
   const { signal, timeoutMs } = options;
   return new Promise((resolve, reject) => {
     const fail = (error: RpcError): void => {

@@ -13,6 +13,16 @@ export interface ConnectionInfo {
   readonly cookies: Readonly<Record<string, string>>;
   /** Address of the peer's socket (a proxy's, when behind one). */
   readonly remoteAddress: string | undefined;
+  /**
+   * Connection params the client sent in `hello` (or `auth` when it re-authenticates),
+   * e.g. `{ token }`: decoded, not validated. `undefined` when it sent none.
+   */
+  readonly params: unknown;
+  /**
+   * Declares when the credentials expire. The client is told, so it refreshes them
+   * in advance; without a re-authentication by then, the connection closes with 4401.
+   */
+  readonly expireAt: (at: Date | number) => void;
 }
 
 function parseCookies(header: string | undefined): Record<string, string> {
@@ -44,9 +54,16 @@ export function parseRequestUrl(request: IncomingMessage): URL {
   }
 }
 
-/** Reads the connection info from an upgrade request. */
-export function readConnectionInfo(connectionId: string, request: IncomingMessage): ConnectionInfo {
+/** Reads the connection info from an upgrade request and the connection params. */
+export function readConnectionInfo(
+  connectionId: string,
+  request: IncomingMessage,
+  params: unknown,
+  expireAt: (at: Date | number) => void,
+): ConnectionInfo {
   return {
+    params,
+    expireAt,
     connectionId,
     request,
     url: parseRequestUrl(request),

@@ -1,24 +1,34 @@
-import { RpcError } from '@wirecall/schema';
+import { isRpcError, RpcError } from '@wirecall/schema';
 import {
   CloseCode,
   decodeClientFrame,
   limitCloseReason,
+  MAX_BATCH_SIZE,
+  MAX_TIMEOUT_MS,
   MessageType,
   RpcErrorCode,
   type CallMessage,
   type ClientMessage,
   type Codec,
-  type ServerMessage,
+  type DecodedMessage,
+  type Limits,
   type SubscribeMessage,
 } from '@wirecall/schema/protocol';
 
 import { createFrameWriter } from './frame-writer.js';
-import { invokeCall, openSubscription } from './invoke.js';
 import type { Logger } from './logger.js';
 import { normalizeError } from './normalize-error.js';
-import { Operation } from './operation.js';
+import { createOperationRunner, errorMessage } from './operation-runner.js';
+import { Operation, type CallMeta } from './operation.js';
 import type { ProcedureEntry } from './procedure-table.js';
 import type { TransportSocket } from './transport.js';
+
+/** The outcome of authenticating connection params. */
+export interface Authenticated {
+  readonly ctx: unknown;
+  /** When the credentials expire (ms since the epoch); the connection closes with 4401 then unless re-authenticated. */
+  readonly expiresAt: number | undefined;
+}
 
 /** What a connection needs from the server that owns it. */
 export interface ConnectionDeps {
@@ -28,29 +38,47 @@ export interface ConnectionDeps {
   readonly procedures: ReadonlyMap<string, ProcedureEntry>;
   readonly logger: Logger;
   readonly sendHighWaterMarkBytes: number;
+  readonly limits: Limits;
+  readonly heartbeatIntervalMs: number;
+  readonly helloTimeoutMs: number;
+  /** Builds the connection context from the params of `hello` or `auth`; throws `RpcError` to refuse. */
+  readonly authenticate: (params: unknown) => Promise<Authenticated>;
+  /** Re-checks a live subscription against a new context; throws (e.g. FORBIDDEN) when it is no longer allowed. */
+  readonly reauthorize: (entry: ProcedureEntry, ctx: unknown, input: unknown, meta: CallMeta) => Promise<void>;
+}
+
+/** How a server shutdown drains a connection. */
+export interface DrainOptions {
+  readonly reason: string;
+  /** Clients reconnect at a random moment within this window. */
+  readonly reconnectWithinMs: number;
+  /** How long in-flight calls may run before they are answered with UNAVAILABLE. */
+  readonly drainTimeoutMs: number;
 }
 
 /**
- * Lifecycle of a connection. `opening`: the context is being built and the
- * socket is paused. `ready`: messages are handled. `closing`: the server sent
- * `goaway` and a close frame. `closed`: the socket is gone.
+ * Lifecycle of a connection, each transition written once below:
+ * `awaiting-hello` → (`hello`) → `authenticating` (later messages held) → `ready`
+ * → `draining` (after `goaway`: no new requests) → `closing` (close frame sent) → `closed`.
  */
-export type ConnectionState = 'opening' | 'ready' | 'closing' | 'closed';
+export type ConnectionState = 'awaiting-hello' | 'authenticating' | 'ready' | 'draining' | 'closing' | 'closed';
 
-/** The server side of one WebSocket: dispatches messages and owns every live operation. */
+/** The server side of one WebSocket: handshake, dispatch, and every live operation. */
 export interface Connection {
   readonly id: string;
   readonly state: ConnectionState;
-  /** Moves from `opening` to `ready` with the connection context. */
-  readonly open: (ctx: unknown) => void;
   /** Handles one text frame. */
   readonly receive: (data: string) => void;
   /** Handles one binary frame: v1 does not speak binary, so the connection is closed. */
   readonly receiveBinary: () => void;
   /** Closes the socket with `code` and aborts everything (e.g. on a protocol violation). */
   readonly closeWith: (code: number, reason: string) => void;
-  /** Sends `goaway`, aborts every operation and closes with 1001. */
-  readonly shutdown: (reason: string) => void;
+  /**
+   * Sends `goaway`, ends subscriptions, answers new requests with UNAVAILABLE, and
+   * waits for the client to close once its calls are answered; at the drain
+   * timeout, answers what is left with UNAVAILABLE and closes with 1001.
+   */
+  readonly drain: (options: DrainOptions) => Promise<void>;
   /** Called by the adapter once the socket is closed, whoever closed it. */
   readonly handleClose: () => void;
   /** Resolves once every handler of this connection has returned and every generator has finished. */
@@ -62,104 +90,160 @@ function quotePath(path: string): string {
   return JSON.stringify(path.length > 64 ? `${path.slice(0, 64)}...` : path);
 }
 
-/** A server message that answers one request. */
-type ReplyMessage = Extract<ServerMessage, { id: string }>;
-
-function errorMessage(id: string, error: RpcError): ReplyMessage {
-  return { type: MessageType.Error, id, error: error.toWire() };
+/** Close code for a refused authentication: 4401 / 4403 for those codes, 1011 (logged) for anything else. */
+function refusalCloseCode(error: unknown): number | undefined {
+  if (!isRpcError(error)) return undefined;
+  if (error.code === RpcErrorCode.Unauthorized) return CloseCode.Unauthorized;
+  if (error.code === RpcErrorCode.Forbidden) return CloseCode.Forbidden;
+  return undefined;
 }
 
-/** Creates the connection for one accepted socket, in state `opening`. */
+/** Messages held while the context is built (sent behind `hello` without waiting for `welcome`). */
+const MAX_BACKLOG = MAX_BATCH_SIZE;
+
+/** Data of an UNAVAILABLE error for a request that never ran: the client may send it again elsewhere. */
+const NOT_STARTED = { retry: 'safe' } as const;
+
+/** Creates the connection for one accepted socket, in state `awaiting-hello`. */
 export function createConnection(deps: ConnectionDeps): Connection {
-  const { socket, procedures, logger } = deps;
+  const { socket, procedures, logger, limits } = deps;
   const writer = createFrameWriter(socket, deps.codec, deps.sendHighWaterMarkBytes, (error) => {
     logger.warn('write to socket failed', { connectionId: deps.id, error });
   });
   const operations = new Map<string, Operation>();
   const tasks = new Set<Promise<void>>();
-  let state: ConnectionState = 'opening';
+  let state: ConnectionState = 'awaiting-hello';
+  let markSocketClosed: () => void = () => undefined;
+  const socketClosed = new Promise<void>((resolve) => {
+    markSocketClosed = resolve;
+  });
   let ctx: unknown;
+  /** Messages that arrived in the same frame as `hello`, handled once the context exists. */
+  let backlog: DecodedMessage<ClientMessage>[] = [];
+  let callCount = 0;
+  let subscriptionCount = 0;
+  let expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  let helloTimer: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {
+    closeWith(CloseCode.HandshakeTimeout, `no hello within ${String(deps.helloTimeoutMs)} ms`);
+  }, deps.helloTimeoutMs);
+
+  const runner = createOperationRunner({
+    connectionId: deps.id,
+    writer,
+    logger,
+    context: () => ctx,
+    release: (id, op) => {
+      if (operations.get(id) === op) operations.delete(id);
+    },
+  });
+
+  /** An answered operation no longer counts against the limits, even if its handler still winds down. */
+  function freeSlot(op: Operation): void {
+    if (op.kind === 'call') callCount -= 1;
+    else subscriptionCount -= 1;
+  }
 
   function track(task: Promise<void>): void {
     tasks.add(task);
     void task.finally(() => tasks.delete(task));
   }
 
-  /** Writes a message; a payload that cannot be encoded becomes INTERNAL_SERVER_ERROR. Returns whether it was sent. */
-  function send(message: ReplyMessage, path: string): boolean {
-    try {
-      writer.write(message);
-      return true;
-    } catch (error) {
-      logger.error(`could not encode a "${message.type}" message of "${path}"`, { connectionId: deps.id, error });
-      writer.write(errorMessage(message.id, new RpcError(RpcErrorCode.InternalServerError, 'Internal server error')));
-      return false;
+  function reject(id: string, code: RpcErrorCode, message: string, data?: unknown): void {
+    writer.write(errorMessage(id, new RpcError(code, message, { data })));
+  }
+
+  function scheduleExpiry(expiresAt: number | undefined): void {
+    clearTimeout(expiryTimer);
+    expiryTimer = undefined;
+    if (expiresAt === undefined) return;
+    const remainingMs = expiresAt - Date.now();
+    // Timers overflow past ~24.8 days: wake up at the limit and look again.
+    expiryTimer = setTimeout(
+      () => {
+        if (Date.now() >= expiresAt) closeWith(CloseCode.Unauthorized, 'credentials expired');
+        else scheduleExpiry(expiresAt);
+      },
+      Math.min(Math.max(0, remainingMs), MAX_TIMEOUT_MS),
+    );
+  }
+
+  function welcome(expiresAt: number | undefined): void {
+    writer.write({
+      type: MessageType.Welcome,
+      connectionId: deps.id,
+      heartbeatIntervalMs: deps.heartbeatIntervalMs,
+      limits,
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+    });
+  }
+
+  function refuse(error: unknown): void {
+    const code = refusalCloseCode(error);
+    if (code !== undefined) {
+      closeWith(code, (error as RpcError).message);
+      return;
     }
+    logger.error('context function failed', { connectionId: deps.id, error });
+    closeWith(CloseCode.InternalError, 'Internal server error');
   }
 
-  /** Sends the one final message of an operation, unless it already ended (cancel, timeout, close). */
-  function finish(op: Operation, message: ReplyMessage, path: string): void {
-    if (op.answered) return;
-    op.answered = true;
-    op.clearDeadline();
-    send(message, path);
-  }
-
-  function reject(id: string, code: RpcErrorCode, message: string): void {
-    writer.write(errorMessage(id, new RpcError(code, message)));
-  }
-
-  async function runCall(op: Operation, entry: ProcedureEntry, message: CallMessage): Promise<void> {
-    const { id } = message;
+  /** `hello` arrived: build the context (the handshake timer still runs: a context function that hangs ends in 4408). */
+  async function hello(params: unknown): Promise<void> {
+    state = 'authenticating';
     try {
-      const output = await invokeCall(entry, message.input, ctx, op);
-      finish(op, { type: MessageType.Result, id, output }, entry.path);
-    } catch (error) {
-      if (!op.answered) finish(op, errorMessage(id, normalizeError(error, entry, logger)), entry.path);
-    } finally {
-      op.clearDeadline();
-      operations.delete(id);
-    }
-  }
-
-  async function runSubscription(op: Operation, entry: ProcedureEntry, message: SubscribeMessage): Promise<void> {
-    const { id } = message;
-    let iterator: AsyncIterator<unknown, undefined> | undefined;
-    let stopping: Promise<unknown> | undefined;
-    const stop = (): void => {
-      stopping ??= iterator?.return?.().catch((error: unknown) => {
-        logger.error(`subscription "${entry.path}" failed while finishing`, { connectionId: deps.id, error });
-      });
-    };
-    try {
-      iterator = await openSubscription(entry, message.input, ctx, op, message.lastEventId);
-      // Ask the generator to finish as soon as the operation is aborted, even while it awaits.
-      op.signal.addEventListener('abort', stop, { once: true });
-      while (!op.isAborted()) {
-        const step = await iterator.next();
-        if (op.isAborted()) break;
-        if (step.done === true) {
-          finish(op, { type: MessageType.Complete, id }, entry.path);
-          break;
-        }
-        if (!send({ type: MessageType.Event, id, data: step.value }, entry.path)) {
-          op.answered = true;
-          break;
-        }
-        await writer.writable();
+      const authenticated = await deps.authenticate(params);
+      // The socket may have closed meanwhile.
+      if (currentState() !== 'authenticating') return;
+      clearTimeout(helloTimer);
+      helloTimer = undefined;
+      ctx = authenticated.ctx;
+      state = 'ready';
+      scheduleExpiry(authenticated.expiresAt);
+      welcome(authenticated.expiresAt);
+      const queued = backlog;
+      backlog = [];
+      for (const item of queued) {
+        if (!isReading()) return;
+        dispatch(item);
       }
     } catch (error) {
-      if (!op.answered) finish(op, errorMessage(id, normalizeError(error, entry, logger)), entry.path);
-    } finally {
-      stop();
-      await stopping;
-      op.clearDeadline();
-      operations.delete(id);
+      refuse(error);
     }
+  }
+
+  /** Re-authentication: new context for new requests; live subscriptions that are no longer allowed end. */
+  async function reauthenticate(params: unknown): Promise<void> {
+    let authenticated: Authenticated;
+    try {
+      authenticated = await deps.authenticate(params);
+    } catch (error) {
+      refuse(error);
+      return;
+    }
+    if (state !== 'ready' && state !== 'draining') return;
+    ctx = authenticated.ctx;
+    scheduleExpiry(authenticated.expiresAt);
+    const checks = [...operations].map(async ([id, op]) => {
+      if (op.request === undefined || op.answered) return;
+      try {
+        await deps.reauthorize(op.request.entry, authenticated.ctx, op.request.input, op.meta);
+      } catch (error) {
+        // Same rules as any failure: declared and built-in codes pass, anything else is masked and logged.
+        const refused = normalizeError(error, op.request.entry, logger);
+        runner.finish(op, errorMessage(id, refused), op.request.entry.path);
+        op.abort(refused);
+      }
+    });
+    await Promise.all(checks);
+    welcome(authenticated.expiresAt);
   }
 
   function start(message: CallMessage | SubscribeMessage): void {
     const { id, path } = message;
+    if (state === 'draining') {
+      reject(id, RpcErrorCode.Unavailable, 'the server is shutting down', NOT_STARTED);
+      return;
+    }
     const entry = procedures.get(path);
     if (entry === undefined) {
       reject(id, RpcErrorCode.NotFound, `no procedure at ${quotePath(path)}`);
@@ -176,28 +260,51 @@ export function createConnection(deps: ConnectionDeps): Connection {
       reject(id, RpcErrorCode.Conflict, `id "${id}" is already used by a live request`);
       return;
     }
-    const op = new Operation();
+    if (isSubscription ? subscriptionCount >= limits.maxSubscriptions : callCount >= limits.maxInFlightCalls) {
+      const limit = isSubscription ? `${String(limits.maxSubscriptions)} live subscriptions` : `${String(limits.maxInFlightCalls)} calls in flight`;
+      reject(id, RpcErrorCode.TooManyRequests, `at most ${limit} per connection`);
+      return;
+    }
+    const op = new Operation({
+      kind: isSubscription ? 'subscription' : 'call',
+      request: isSubscription ? { entry, input: message.input } : undefined,
+      meta: message.meta,
+      onAnswered: freeSlot,
+    });
     operations.set(id, op);
+    if (isSubscription) subscriptionCount += 1;
+    else callCount += 1;
     if (message.timeoutMs !== undefined) {
       op.setDeadline(message.timeoutMs, () => {
         const timeout = new RpcError(RpcErrorCode.Timeout, `deadline of ${String(message.timeoutMs)} ms exceeded`);
-        finish(op, errorMessage(id, timeout), path);
+        runner.finish(op, errorMessage(id, timeout), path);
         op.abort(timeout);
       });
     }
-    track(message.type === MessageType.Call ? runCall(op, entry, message) : runSubscription(op, entry, message));
+    track(message.type === MessageType.Call ? runner.runCall(op, entry, message) : runner.runSubscription(op, entry, message));
   }
 
   function handle(message: ClientMessage): void {
+    if (state === 'awaiting-hello') {
+      // Not tracked by `settled()`: a context function that never settles must not hold up shutdown.
+      if (message.type === MessageType.Hello) void hello(message.params);
+      else closeWith(CloseCode.BadMessage, `the first message must be "hello", got "${message.type}"`);
+      return;
+    }
     switch (message.type) {
+      case MessageType.Hello:
+        closeWith(CloseCode.BadMessage, '"hello" may be sent only once; send "auth" to re-authenticate');
+        return;
+      case MessageType.Auth:
+        void reauthenticate(message.params);
+        return;
       case MessageType.Call:
       case MessageType.Subscribe:
         start(message);
         return;
       case MessageType.Cancel: {
         const op = operations.get(message.id);
-        if (op === undefined || op.answered) return;
-        op.answered = true;
+        if (op === undefined || !op.answer()) return;
         op.abort(new RpcError(RpcErrorCode.Cancelled, 'cancelled by the client'));
         return;
       }
@@ -207,25 +314,71 @@ export function createConnection(deps: ConnectionDeps): Connection {
     }
   }
 
-  function isReady(): boolean {
-    return state === 'ready';
+  /** The state now: a function, so that checks after an `await` are not narrowed by checks before it. */
+  function currentState(): ConnectionState {
+    return state;
+  }
+
+  /** Whether messages are read: before `closing`. A method, so checks after a dispatch are not narrowed away. */
+  function isReading(): boolean {
+    return state !== 'closing' && state !== 'closed';
+  }
+
+  function dispatch(item: DecodedMessage<ClientMessage>): void {
+    if (item.ok) handle(item.message);
+    else if (item.id === undefined || state === 'awaiting-hello') closeWith(CloseCode.BadMessage, item.error.message);
+    else reject(item.id, RpcErrorCode.BadRequest, item.error.message);
   }
 
   function abortAll(reason: RpcError): void {
     for (const op of operations.values()) {
-      op.answered = true;
+      op.answer();
       op.abort(reason);
     }
+  }
+
+  function stopTimers(): void {
+    clearTimeout(helloTimer);
+    clearTimeout(expiryTimer);
+    helloTimer = undefined;
+    expiryTimer = undefined;
   }
 
   function closeWith(code: number, reason: string): void {
     if (state === 'closing' || state === 'closed') return;
     state = 'closing';
+    stopTimers();
     abortAll(new RpcError(RpcErrorCode.ConnectionLost, reason));
     writer.end();
-    // A connection refused while `opening` is still paused: read again, or the peer's close frame is never seen.
-    socket.resume();
     socket.close(code, limitCloseReason(reason));
+  }
+
+  async function drain(options: DrainOptions): Promise<void> {
+    if (state === 'closing' || state === 'closed') return;
+    state = 'draining';
+    writer.write({ type: MessageType.GoAway, reason: options.reason, reconnectWithinMs: options.reconnectWithinMs });
+    const ending = new RpcError(RpcErrorCode.Unavailable, options.reason, { data: NOT_STARTED });
+    for (const [id, op] of operations) {
+      if (op.kind !== 'subscription') continue;
+      // The client resubscribes on its next connection.
+      runner.finish(op, errorMessage(id, ending), op.request?.entry.path ?? '');
+      op.abort(ending);
+    }
+    // The client answers requests it sent before seeing goaway until its calls are done, then closes
+    // the socket itself: TCP order guarantees nothing it sent is lost in transit. Until the deadline.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, options.drainTimeoutMs);
+    });
+    await Promise.race([socketClosed, deadline]);
+    clearTimeout(timer);
+    const unfinished = new RpcError(RpcErrorCode.Unavailable, 'the server shut down before the call finished');
+    for (const [id, op] of operations) runner.finish(op, errorMessage(id, unfinished), '');
+    closeWith(CloseCode.GoingAway, options.reason);
+  }
+
+  async function settled(): Promise<void> {
+    while (tasks.size > 0) await Promise.allSettled(tasks);
   }
 
   return {
@@ -233,13 +386,8 @@ export function createConnection(deps: ConnectionDeps): Connection {
     get state() {
       return state;
     },
-    open(context) {
-      if (state !== 'opening') return;
-      ctx = context;
-      state = 'ready';
-    },
     receive(data) {
-      if (state !== 'ready') return;
+      if (!isReading()) return;
       let decoded;
       try {
         decoded = decodeClientFrame(data, deps.codec);
@@ -248,30 +396,26 @@ export function createConnection(deps: ConnectionDeps): Connection {
         return;
       }
       for (const item of decoded) {
-        // A message of this batch may have closed the connection.
-        if (!isReady()) return;
-        if (item.ok) handle(item.message);
-        else if (item.id === undefined) closeWith(CloseCode.BadMessage, item.error.message);
-        else reject(item.id, RpcErrorCode.BadRequest, item.error.message);
+        // A message of this batch may have closed the connection, or started authentication.
+        if (!isReading()) return;
+        if (state !== 'authenticating') dispatch(item);
+        else if (backlog.length < MAX_BACKLOG) backlog.push(item);
+        else closeWith(CloseCode.BadMessage, `more than ${String(MAX_BACKLOG)} messages before welcome`);
       }
     },
     receiveBinary() {
       closeWith(CloseCode.UnsupportedData, 'binary frames are not supported; send text frames');
     },
     closeWith,
-    shutdown(reason) {
-      if (state === 'closing' || state === 'closed') return;
-      writer.write({ type: MessageType.GoAway, reason });
-      closeWith(CloseCode.GoingAway, reason);
-    },
+    drain,
     handleClose() {
+      markSocketClosed();
       if (state === 'closed') return;
       state = 'closed';
+      stopTimers();
       abortAll(new RpcError(RpcErrorCode.ConnectionLost, 'connection closed'));
       writer.end();
     },
-    async settled() {
-      while (tasks.size > 0) await Promise.allSettled(tasks);
-    },
+    settled,
   };
 }

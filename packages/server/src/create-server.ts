@@ -6,10 +6,23 @@ import type { Contract } from '@wirecall/schema';
 
 import { attachWebSocketServer, type WebSocketAttachment } from './adapters/ws.js';
 import type { Caller } from './caller.js';
+import type { MiddlewareMap, NoMiddleware } from './middleware-map.js';
 import { createRpcServer, type ServerOptions } from './rpc-server.js';
 
 /** How long `close()` waits for clients to answer the close handshake before dropping them. */
 export const DEFAULT_CLOSE_GRACE_MS = 3000;
+/** How long `close()` lets in-flight calls finish. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/** The window in which `close()` asks clients to reconnect, each at a random moment. */
+export const DEFAULT_RECONNECT_WINDOW_MS = 2000;
+
+/** Options of `server.close`. */
+export interface CloseOptions {
+  /** How long in-flight calls may run before they are answered with UNAVAILABLE. Default 10 s. */
+  drainTimeoutMs?: number;
+  /** Clients reconnect at a random moment within this window (sent in `goaway`). Default 2 s. */
+  reconnectWithinMs?: number;
+}
 
 /** Options of `server.listen`. */
 export interface ListenOptions {
@@ -45,15 +58,19 @@ export interface RpcServer<TContract extends Contract, TContext> {
   /** Number of open connections. */
   readonly connectionCount: number;
   /**
-   * Sends `goaway` to every client, closes every connection with 1001, aborts
-   * every handler and resolves once all are released (and the HTTP server of
-   * `listen`, if any, is closed). Idempotent.
+   * Graceful drain: refuses new connections, sends `goaway` to every client
+   * (which reconnects elsewhere at a random moment within `reconnectWithinMs`),
+   * ends subscriptions (clients resubscribe on their next connection), answers
+   * new requests with UNAVAILABLE, lets in-flight calls finish for up to
+   * `drainTimeoutMs`, then closes every connection with 1001. Resolves once every
+   * handler has finished (and the HTTP server of `listen`, if any, is closed). Idempotent.
    */
-  readonly close: () => Promise<void>;
+  readonly close: (options?: CloseOptions) => Promise<void>;
 }
 
 /** Extra options of `createServer`. */
-export interface CreateServerOptions<TContract extends Contract, TContext> extends ServerOptions<TContract, TContext> {
+export interface CreateServerOptions<TContract extends Contract, TContext, TMiddleware extends MiddlewareMap = NoMiddleware>
+  extends ServerOptions<TContract, TContext, TMiddleware> {
   /** How long `close()` waits for clients to answer the close handshake. Default 3000 ms. */
   closeGraceMs?: number;
 }
@@ -69,11 +86,12 @@ export interface CreateServerOptions<TContract extends Contract, TContext> exten
  * });
  * const { url } = await server.listen({ port: 8080 });
  */
-export function createServer<TContract extends Contract, TContext = undefined>(
-  contract: TContract,
-  options: CreateServerOptions<TContract, TContext>,
-): RpcServer<TContract, TContext> {
-  const core = createRpcServer(contract, options);
+export function createServer<
+  TContract extends Contract,
+  TContext = undefined,
+  const TMiddleware extends MiddlewareMap = NoMiddleware,
+>(contract: TContract, options: CreateServerOptions<TContract, TContext, TMiddleware>): RpcServer<TContract, TContext> {
+  const core = createRpcServer<TContract, TContext, TMiddleware>(contract, options);
   const attachments: WebSocketAttachment[] = [];
   const owned: HttpServer[] = [];
   let closed: Promise<void> | undefined;
@@ -83,10 +101,14 @@ export function createServer<TContract extends Contract, TContext = undefined>(
     attachments.push(attachWebSocketServer(core, server, { path: attachOptions.path ?? '/' }));
   }
 
-  async function shutdown(): Promise<void> {
-    const stopped = core.shutdown();
+  async function shutdown(closeOptions: CloseOptions): Promise<void> {
+    await core.shutdown({
+      reason: 'server shutting down',
+      drainTimeoutMs: closeOptions.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+      reconnectWithinMs: closeOptions.reconnectWithinMs ?? DEFAULT_RECONNECT_WINDOW_MS,
+    });
     await Promise.all(attachments.map((attachment) => attachment.close(options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS)));
-    await stopped;
+    await core.released();
     await Promise.all(
       owned.map(
         (server) =>
@@ -128,8 +150,8 @@ export function createServer<TContract extends Contract, TContext = undefined>(
     get connectionCount() {
       return core.connectionCount;
     },
-    close() {
-      closed ??= shutdown();
+    close(closeOptions = {}) {
+      closed ??= shutdown(closeOptions);
       return closed;
     },
   };

@@ -9,6 +9,10 @@ import type {
 } from '@wirecall/schema';
 import type { z } from 'zod';
 
+import type { CallMeta } from './operation.js';
+
+import type { ApplyMiddlewareKey, JoinPath, NoMiddleware } from './middleware-map.js';
+
 /** Builds a declared error with typed data: `throw errors.ROOM_FULL({ capacity: 8 })`. */
 export type ErrorFactories<TErrors extends ErrorMap> = {
   readonly [TCode in keyof TErrors & string]: (
@@ -29,6 +33,8 @@ export interface HandlerOptions<TProcedure extends Procedure, TContext> {
   readonly errors: ErrorFactories<TProcedure['~rpc']['errors']>;
   /** The dotted path of the procedure, e.g. `chat.send`. */
   readonly path: string;
+  /** Per-call metadata the client sent with this request (e.g. `traceId`, `locale`); `{}` when none. */
+  readonly meta: CallMeta;
 }
 
 /** What a subscription handler receives on top of {@link HandlerOptions}. */
@@ -56,14 +62,27 @@ export type Handler<TProcedure extends Procedure, TContext> = TProcedure['~rpc']
   ? SubscriptionHandler<TProcedure, TContext>
   : CallHandler<TProcedure, TContext>;
 
-/**
- * One handler per procedure, nested like the contract. A missing or extra
- * handler is a compile error (and an error at startup).
- */
-export type Handlers<TContract extends Contract, TContext> = {
+type NamespaceHandlers<TContract extends Contract, TContext, TMiddleware, TPrefix extends string> = {
   readonly [TKey in keyof TContract]: TContract[TKey] extends Procedure
-    ? Handler<TContract[TKey], TContext>
+    ? Handler<TContract[TKey], ApplyMiddlewareKey<TContext, TMiddleware, JoinPath<TPrefix, TKey & string>>>
     : TContract[TKey] extends Contract
-      ? Handlers<TContract[TKey], TContext>
+      ? NamespaceHandlers<
+          TContract[TKey],
+          ApplyMiddlewareKey<TContext, TMiddleware, JoinPath<TPrefix, TKey & string>>,
+          TMiddleware,
+          JoinPath<TPrefix, TKey & string>
+        >
       : never;
 };
+
+/**
+ * One handler per procedure, nested like the contract. A missing or extra
+ * handler is a compile error (and an error at startup). Each handler's `ctx` is
+ * `TContext` extended by every middleware of `TMiddleware` that applies to it.
+ */
+export type Handlers<TContract extends Contract, TContext, TMiddleware = NoMiddleware> = NamespaceHandlers<
+  TContract,
+  ApplyMiddlewareKey<TContext, TMiddleware, '*'>,
+  TMiddleware,
+  ''
+>;

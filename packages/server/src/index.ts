@@ -7,6 +7,9 @@
 export {
   createServer,
   DEFAULT_CLOSE_GRACE_MS,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_RECONNECT_WINDOW_MS,
+  type CloseOptions,
   type RpcServer,
   type CreateServerOptions,
   type ListenOptions,
@@ -16,6 +19,10 @@ export {
 export {
   DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_SEND_HIGH_WATER_MARK_BYTES,
+  DEFAULT_HELLO_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_MAX_IN_FLIGHT_CALLS,
+  DEFAULT_MAX_SUBSCRIPTIONS,
   type ServerOptions,
 } from './rpc-server.js';
 export { HandlerMismatchError } from './procedure-table.js';
@@ -31,6 +38,17 @@ export type {
   SubscriptionHandlerOptions,
   ErrorFactories,
 } from './handlers.js';
+
+/** Middleware */
+export {
+  defineMiddleware,
+  type Middleware,
+  type MiddlewareOptions,
+  type MiddlewareResult,
+  type NoExtension,
+} from './middleware.js';
+export type { MiddlewareMap, NoMiddleware } from './middleware-map.js';
+export { MiddlewareConfigError } from './middleware-config.js';
 
 /** In-process caller */
 export type { Caller, CallerProcedure, CallerCallOptions, CallerSubscribeOptions } from './caller.js';

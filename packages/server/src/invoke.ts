@@ -1,5 +1,6 @@
-import type { ProcedureEntry } from './procedure-table.js';
+import { runMiddleware } from './middleware-chain.js';
 import type { Operation } from './operation.js';
+import type { ProcedureEntry } from './procedure-table.js';
 import { parseInput, parseOutput } from './validate.js';
 
 function handlerOptions(entry: ProcedureEntry, input: unknown, ctx: unknown, operation: Operation) {
@@ -8,20 +9,28 @@ function handlerOptions(entry: ProcedureEntry, input: unknown, ctx: unknown, ope
     ctx,
     errors: entry.errors,
     path: entry.path,
+    meta: operation.meta,
     get signal() {
       return operation.signal;
     },
   };
 }
 
-/** A call cancelled (or timed out) while its input was being validated never reaches its handler. */
+/** A call cancelled (or timed out) while its input was validated or its middleware ran never reaches its handler. */
 function throwIfAborted(operation: Operation): void {
   if (operation.reason !== undefined) throw operation.reason;
 }
 
+/** Calls a query's or mutation's handler; synchronous, so the fast path allocates nothing more than the handler does. */
+function startCall(entry: ProcedureEntry, input: unknown, ctx: unknown, operation: Operation): unknown {
+  throwIfAborted(operation);
+  return entry.handler(handlerOptions(entry, input, ctx, operation) as never);
+}
+
 /**
- * Runs a query or mutation: validates the input, calls the handler, validates
- * the output. Throws whatever the handler threw (see `normalizeError`).
+ * Runs a query or mutation: validates the input, runs the middleware (if any),
+ * calls the handler, validates the output. Throws whatever the handler or a
+ * middleware threw (see `normalizeError`).
  */
 export async function invokeCall(
   entry: ProcedureEntry,
@@ -31,8 +40,13 @@ export async function invokeCall(
 ): Promise<unknown> {
   const { input: inputSchema, output: outputSchema } = entry.procedure['~rpc'];
   const input = await parseInput(inputSchema, rawInput);
-  throwIfAborted(operation);
-  const output = await entry.handler(handlerOptions(entry, input, ctx, operation) as never);
+  if (entry.middleware.length > 0) {
+    // Output validation is part of the chain: middleware observes the validated output, or its failure.
+    return runMiddleware(entry, ctx, input, operation, async (finalCtx) =>
+      parseOutput(outputSchema, await startCall(entry, input, finalCtx, operation), entry.path),
+    );
+  }
+  const output = await startCall(entry, input, ctx, operation);
   return parseOutput(outputSchema, output, entry.path);
 }
 
@@ -40,10 +54,49 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
+/** Calls a subscription's handler and checks that it returned an async iterable. */
+function startSubscription(
+  entry: ProcedureEntry,
+  input: unknown,
+  ctx: unknown,
+  operation: Operation,
+  lastEventId: string | undefined,
+): AsyncIterable<unknown> {
+  throwIfAborted(operation);
+  const iterable: unknown = entry.handler({ ...handlerOptions(entry, input, ctx, operation), lastEventId } as never);
+  if (!isAsyncIterable(iterable)) {
+    throw new TypeError(`handler of subscription "${entry.path}" must return an async iterable`);
+  }
+  return iterable;
+}
+
+/** Runs the middleware of a subscription around its handler; resolves with the handler's iterable. */
+async function startSubscriptionChain(
+  entry: ProcedureEntry,
+  input: unknown,
+  ctx: unknown,
+  operation: Operation,
+  lastEventId: string | undefined,
+): Promise<AsyncIterable<unknown>> {
+  const started: { iterable?: AsyncIterable<unknown> } = {};
+  try {
+    await runMiddleware(entry, ctx, input, operation, (finalCtx) => {
+      started.iterable = startSubscription(entry, input, finalCtx, operation, lastEventId);
+      return undefined;
+    });
+  } catch (error) {
+    // A middleware refused after the handler ran: release what the handler set up.
+    void Promise.resolve(started.iterable?.[Symbol.asyncIterator]().return?.()).catch(() => undefined);
+    throw error;
+  }
+  return started.iterable as AsyncIterable<unknown>;
+}
+
 /**
- * Starts a subscription: validates the input, calls the handler and returns an
- * iterator over its events, each validated against the contract. Calling
- * `return()` on it ends the handler's generator (its `finally` runs).
+ * Starts a subscription: validates the input, runs the middleware (if any),
+ * calls the handler and returns an iterator over its events, each validated
+ * against the contract. Calling `return()` on it ends the handler's generator
+ * (its `finally` runs).
  */
 export async function openSubscription(
   entry: ProcedureEntry,
@@ -54,11 +107,10 @@ export async function openSubscription(
 ): Promise<AsyncIterator<unknown, undefined>> {
   const { input: inputSchema, output: eventSchema } = entry.procedure['~rpc'];
   const input = await parseInput(inputSchema, rawInput);
-  throwIfAborted(operation);
-  const iterable: unknown = entry.handler({ ...handlerOptions(entry, input, ctx, operation), lastEventId } as never);
-  if (!isAsyncIterable(iterable)) {
-    throw new TypeError(`handler of subscription "${entry.path}" must return an async iterable`);
-  }
+  const iterable =
+    entry.middleware.length > 0
+      ? await startSubscriptionChain(entry, input, ctx, operation, lastEventId)
+      : startSubscription(entry, input, ctx, operation, lastEventId);
   const source = iterable[Symbol.asyncIterator]();
   return {
     async next() {

@@ -1,16 +1,58 @@
 import type { RpcError } from '@wirecall/schema';
 
+import type { ProcedureEntry } from './procedure-table.js';
+
+/** Per-request metadata: string keys and values sent by the client with one call or subscription. */
+export type CallMeta = Readonly<Record<string, string>>;
+
+const NO_META: CallMeta = Object.freeze({});
+
+/** How an operation is created. */
+export interface OperationOptions {
+  readonly kind?: 'call' | 'subscription';
+  readonly request?: { readonly entry: ProcedureEntry; readonly input: unknown } | undefined;
+  readonly meta?: CallMeta | undefined;
+  /** Called once, when the operation is answered: its slot under the connection's limits is free again. */
+  readonly onAnswered?: (operation: Operation) => void;
+}
+
 /**
  * One live call or subscription on the server. Its `AbortSignal` is created only
  * when a handler reads it, so calls whose handlers ignore the signal allocate
  * no controller.
  */
 export class Operation {
+  /** A call (query or mutation) or a subscription: limits count them apart. */
+  readonly kind: 'call' | 'subscription';
+  /** For subscriptions: the procedure and raw input, to re-check authorization after a re-authentication. */
+  readonly request: { readonly entry: ProcedureEntry; readonly input: unknown } | undefined;
+  /** Per-request metadata sent with the call (trace id, locale...), for the call context. */
+  readonly meta: CallMeta;
+  readonly #onAnswered: ((operation: Operation) => void) | undefined;
+  #answered = false;
   #controller: AbortController | undefined;
   #reason: RpcError | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /** Set once a final message (result, error, complete) was sent, or the client cancelled. */
-  answered = false;
+
+  constructor(options: OperationOptions = {}) {
+    this.kind = options.kind ?? 'call';
+    this.request = options.request;
+    this.meta = options.meta ?? NO_META;
+    this.#onAnswered = options.onAnswered;
+  }
+
+  /** Whether the operation has ended for its client: final message sent, cancelled, or connection gone. */
+  get answered(): boolean {
+    return this.#answered;
+  }
+
+  /** Marks the operation answered; returns whether this call did it (so the final message is sent once). */
+  answer(): boolean {
+    if (this.#answered) return false;
+    this.#answered = true;
+    this.#onAnswered?.(this);
+    return true;
+  }
 
   /** Fires when the caller cancels, the deadline passes, or the connection goes away. */
   get signal(): AbortSignal {

@@ -1,5 +1,8 @@
 import { listProcedures, RpcError, type Contract, type Procedure } from '@wirecall/schema';
 
+import { NO_MIDDLEWARE, resolveMiddleware } from './middleware-config.js';
+import type { AnyMiddleware } from './middleware.js';
+
 /** A handler as the core calls it; the public `Handlers` type keeps it typed for users. */
 export type AnyHandler = (options: never) => unknown;
 
@@ -13,6 +16,8 @@ export interface ProcedureEntry {
   readonly handler: AnyHandler;
   /** Factories for the procedure's declared errors, built once. */
   readonly errors: Readonly<Record<string, ErrorFactory>>;
+  /** The middleware run before the handler, in order; empty (and shared) when there is none. */
+  readonly middleware: readonly AnyMiddleware[];
 }
 
 /** Thrown at startup when the handlers do not match the contract. */
@@ -37,27 +42,42 @@ function createErrorFactories(procedure: Procedure): Readonly<Record<string, Err
 }
 
 /**
- * Joins every procedure of `contract` with its handler, by dotted path. Throws a
- * `HandlerMismatchError` listing every missing, extra or non-function handler.
+ * Joins every procedure of `contract` with its handler and its middleware, by
+ * dotted path. Throws a `HandlerMismatchError` listing every missing, extra or
+ * non-function handler, or a `MiddlewareConfigError` for a bad `middleware` map.
  */
-export function createProcedureTable(contract: Contract, handlers: object): ReadonlyMap<string, ProcedureEntry> {
+export function createProcedureTable(
+  contract: Contract,
+  handlers: object,
+  middleware?: unknown,
+): ReadonlyMap<string, ProcedureEntry> {
   const procedures = listProcedures(contract);
   const found = new Map<string, unknown>();
   collectHandlers(handlers, '', found);
 
   const problems: string[] = [];
-  const table = new Map<string, ProcedureEntry>();
-  for (const [path, procedure] of procedures) {
+  for (const path of procedures.keys()) {
     const handler = found.get(path);
     if (handler === undefined) problems.push(`missing handler for "${path}"`);
     else if (typeof handler !== 'function') problems.push(`handler for "${path}" must be a function`);
-    else table.set(path, { path, procedure, handler: handler as AnyHandler, errors: createErrorFactories(procedure) });
   }
   for (const path of found.keys()) {
     if (!procedures.has(path)) problems.push(`extra handler "${path}" is not in the contract`);
   }
   if (problems.length > 0) {
     throw new HandlerMismatchError(`handlers do not match the contract: ${problems.join('; ')}`);
+  }
+
+  const chains = resolveMiddleware(procedures, middleware);
+  const table = new Map<string, ProcedureEntry>();
+  for (const [path, procedure] of procedures) {
+    table.set(path, {
+      path,
+      procedure,
+      handler: found.get(path) as AnyHandler,
+      errors: createErrorFactories(procedure),
+      middleware: chains.get(path) ?? NO_MIDDLEWARE,
+    });
   }
   return table;
 }

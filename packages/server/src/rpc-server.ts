@@ -1,22 +1,26 @@
 import type { IncomingMessage } from 'node:http';
 
-import { isRpcError, type Contract } from '@wirecall/schema';
+import type { Contract } from '@wirecall/schema';
 import {
   CloseCode,
   formatSubprotocol,
   isWirecallSubprotocol,
   jsonCodec,
-  RpcErrorCode,
+  MAX_TIMEOUT_MS,
   superjsonCodec,
   type Codec,
+  type Limits,
 } from '@wirecall/schema/protocol';
 import { nanoid } from 'nanoid';
 
 import { createCaller, type Caller } from './caller.js';
 import { readConnectionInfo, type ConnectionInfo } from './connection-info.js';
-import { createConnection, type Connection } from './connection.js';
+import { createConnection, type Authenticated, type Connection, type DrainOptions } from './connection.js';
 import type { Handlers } from './handlers.js';
+import type { CheckMiddlewareMap, MiddlewareMap, NoMiddleware } from './middleware-map.js';
 import { stderrLogger, type Logger } from './logger.js';
+import { authorize } from './middleware-chain.js';
+import { Operation } from './operation.js';
 import { createProcedureTable } from './procedure-table.js';
 import type { TransportSocket } from './transport.js';
 
@@ -24,15 +28,37 @@ import type { TransportSocket } from './transport.js';
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 /** Default outgoing buffer above which subscriptions pause: 1 MiB. */
 export const DEFAULT_SEND_HIGH_WATER_MARK_BYTES = 1024 * 1024;
+/** Default time a client has to send `hello` after the upgrade. */
+export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
+/** Default heartbeat interval (ping frames from the server, `ping` messages from the client). */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
+/** Default limit of calls in flight per connection. */
+export const DEFAULT_MAX_IN_FLIGHT_CALLS = 1024;
+/** Default limit of live subscriptions per connection. */
+export const DEFAULT_MAX_SUBSCRIPTIONS = 1024;
 
 /** Options of `createServer`. */
-export interface ServerOptions<TContract extends Contract, TContext> {
+export interface ServerOptions<TContract extends Contract, TContext, TMiddleware extends MiddlewareMap = NoMiddleware> {
   /** One handler per procedure of the contract. */
-  handlers: Handlers<TContract, TContext>;
+  handlers: Handlers<TContract, TContext, NoInfer<TMiddleware>>;
   /**
-   * Builds the connection context once per connection from the upgrade request
-   * (headers, cookies, URL). Throw `RpcError('UNAUTHORIZED' | 'FORBIDDEN')` to
-   * refuse the connection with close code 4401 / 4403 and your message as reason.
+   * Middleware run after input validation and before the handler (on the wire
+   * and in `createCaller`), by key: `'*'` (every procedure), a namespace path
+   * (`admin`, `admin.users`) or a procedure path (`chat.send`). Order: `'*'`,
+   * then namespaces outermost first, then the procedure; array order within a
+   * key. Each handler's `ctx` is the context extended by every middleware that
+   * applies to it. A key that names nothing in the contract, or a middleware
+   * that needs a context its position does not provide, is a compile error
+   * (write the map inline, or declare it `as const` so arrays keep their order);
+   * an unknown key or a non-function throws `MiddlewareConfigError` at startup.
+   * A middleware's `RpcError` reaches the client as the request's error. Default: none.
+   */
+  middleware?: TMiddleware & NoInfer<CheckMiddlewareMap<TContract, TContext, TMiddleware>>;
+  /**
+   * Builds the connection context from the upgrade request (headers, cookies,
+   * URL) and the connection params of `hello`: once per connection, and again
+   * when the client re-authenticates. Throw `RpcError('UNAUTHORIZED' | 'FORBIDDEN')`
+   * to refuse the connection with close code 4401 / 4403 and your message as reason.
    *
    * Annotate the parameter (`(info: ConnectionInfo) => …`) so TypeScript infers
    * the context type for the handlers: it cannot infer it from an unannotated
@@ -47,6 +73,18 @@ export interface ServerOptions<TContract extends Contract, TContext> {
   maxPayloadBytes?: number;
   /** Outgoing bytes buffered per connection above which subscriptions wait for the client to read. Default 1 MiB. */
   sendHighWaterMarkBytes?: number;
+  /** Time a client has to send `hello` after the upgrade; then the socket closes with 4408. Default 10 s. */
+  helloTimeoutMs?: number;
+  /**
+   * Heartbeat interval: the server pings every socket this often and drops those
+   * that did not answer the previous ping; clients are told to ping as often. `0`
+   * disables heartbeats. Default 30 s.
+   */
+  heartbeatIntervalMs?: number;
+  /** Calls in flight per connection; more are refused with TOO_MANY_REQUESTS (the client holds them back). Default 1024. */
+  maxInFlightCalls?: number;
+  /** Live subscriptions per connection; more are refused with TOO_MANY_REQUESTS. Default 1024. */
+  maxSubscriptions?: number;
 }
 
 /** Outcome of subprotocol negotiation for one upgrade request. */
@@ -72,6 +110,8 @@ export interface AcceptedConnection {
 export interface RpcServerCore<TContract extends Contract, TContext> {
   readonly logger: Logger;
   readonly maxPayloadBytes: number;
+  /** Interval of ping frames; 0 disables them. */
+  readonly heartbeatIntervalMs: number;
   /** Whether `close()` was called; adapters refuse new upgrades once it was. */
   readonly closing: boolean;
   /** Number of open connections. */
@@ -82,22 +122,33 @@ export interface RpcServerCore<TContract extends Contract, TContext> {
   readonly accept: (socket: TransportSocket, codec: Codec, request: IncomingMessage) => AcceptedConnection;
   /** Invokes procedures in-process with `ctx`, with the same validation as over the wire. */
   readonly createCaller: (ctx: TContext) => Caller<TContract>;
-  /** Sends `goaway` to every connection, closes them, and resolves once every handler has finished. */
-  readonly shutdown: () => Promise<void>;
+  /** Refuses new connections and drains every open one (see `DrainOptions`); resolves once each was sent its close frame. */
+  readonly shutdown: (options: DrainOptions) => Promise<void>;
+  /** Resolves once every connection whose socket closed has no handler or generator left running. */
+  readonly released: () => Promise<void>;
 }
 
 /** The part of the core an adapter drives. */
 export type ServerCoreForAdapters = Pick<
   RpcServerCore<Contract, unknown>,
-  'logger' | 'maxPayloadBytes' | 'closing' | 'negotiate' | 'accept'
+  'logger' | 'maxPayloadBytes' | 'heartbeatIntervalMs' | 'closing' | 'negotiate' | 'accept'
 >;
 
+/** Reads a numeric option: an integer of at least `min` (timers cap at MAX_TIMEOUT_MS), or the default. */
+function countOption(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > MAX_TIMEOUT_MS) {
+    throw new RangeError(`${name} must be an integer from ${String(min)} to ${String(MAX_TIMEOUT_MS)}, got ${String(value)}`);
+  }
+  return value;
+}
+
 /** Builds the server core; throws at once when the handlers do not match the contract. */
-export function createRpcServer<TContract extends Contract, TContext>(
+export function createRpcServer<TContract extends Contract, TContext, TMiddleware extends MiddlewareMap = NoMiddleware>(
   contract: TContract,
-  options: ServerOptions<TContract, TContext>,
+  options: ServerOptions<TContract, TContext, TMiddleware>,
 ): RpcServerCore<TContract, TContext> {
-  const procedures = createProcedureTable(contract, options.handlers);
+  const procedures = createProcedureTable(contract, options.handlers, options.middleware);
   const logger = options.logger ?? stderrLogger;
   const codecs = new Map((options.codecs ?? [superjsonCodec, jsonCodec]).map((codec) => [formatSubprotocol(codec.name), codec]));
   const supported = [...codecs.keys()].join(', ');
@@ -105,27 +156,30 @@ export function createRpcServer<TContract extends Contract, TContext>(
   const releases = new Set<Promise<void>>();
   let closing = false;
 
-  async function establish(connection: Connection, socket: TransportSocket, info: ConnectionInfo): Promise<void> {
-    try {
-      const ctx = options.context === undefined ? undefined : await options.context(info);
-      if (connection.state !== 'opening') return;
-      connection.open(ctx);
-      socket.resume();
-    } catch (error) {
-      if (isRpcError(error) && error.code === RpcErrorCode.Unauthorized) {
-        connection.closeWith(CloseCode.Unauthorized, error.message);
-      } else if (isRpcError(error) && error.code === RpcErrorCode.Forbidden) {
-        connection.closeWith(CloseCode.Forbidden, error.message);
-      } else {
-        logger.error('context function failed', { connectionId: info.connectionId, error });
-        connection.closeWith(CloseCode.InternalError, 'Internal server error');
-      }
-    }
+  const limits: Limits = {
+    maxPayloadBytes: countOption('maxPayloadBytes', options.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 1),
+    maxInFlightCalls: countOption('maxInFlightCalls', options.maxInFlightCalls, DEFAULT_MAX_IN_FLIGHT_CALLS, 1),
+    maxSubscriptions: countOption('maxSubscriptions', options.maxSubscriptions, DEFAULT_MAX_SUBSCRIPTIONS, 1),
+  };
+  const heartbeatIntervalMs = countOption('heartbeatIntervalMs', options.heartbeatIntervalMs, DEFAULT_HEARTBEAT_INTERVAL_MS, 0);
+  const helloTimeoutMs = countOption('helloTimeoutMs', options.helloTimeoutMs, DEFAULT_HELLO_TIMEOUT_MS, 1);
+
+  /** Runs the user's context function for one connection and the params it sent. */
+  async function authenticate(connectionId: string, request: IncomingMessage, params: unknown): Promise<Authenticated> {
+    let expiresAt: number | undefined;
+    const info = readConnectionInfo(connectionId, request, params, (at) => {
+      const time = typeof at === 'number' ? at : at.getTime();
+      if (!Number.isFinite(time) || time <= 0) throw new TypeError(`expireAt needs a valid time, got ${String(at)}`);
+      expiresAt = Math.ceil(time);
+    });
+    const ctx = options.context === undefined ? undefined : await options.context(info);
+    return { ctx, expiresAt };
   }
 
   return {
     logger,
-    maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    maxPayloadBytes: limits.maxPayloadBytes,
+    heartbeatIntervalMs,
     get closing() {
       return closing;
     },
@@ -152,11 +206,16 @@ export function createRpcServer<TContract extends Contract, TContext>(
         procedures,
         logger,
         sendHighWaterMarkBytes: options.sendHighWaterMarkBytes ?? DEFAULT_SEND_HIGH_WATER_MARK_BYTES,
+        limits,
+        heartbeatIntervalMs,
+        helloTimeoutMs,
+        authenticate: (params) => authenticate(connectionId, request, params),
+        reauthorize: async (entry, ctx, input, meta) => {
+          await authorize(entry, ctx, input, new Operation({ kind: 'subscription', meta }));
+        },
       });
       connections.add(connection);
-      socket.pause();
-      if (closing) connection.shutdown('server shutting down');
-      else void establish(connection, socket, readConnectionInfo(connectionId, request));
+      if (closing) connection.closeWith(CloseCode.GoingAway, 'server shutting down');
       return {
         receive: (data) => {
           connection.receive(data);
@@ -177,9 +236,11 @@ export function createRpcServer<TContract extends Contract, TContext>(
     createCaller(ctx) {
       return createCaller(contract, procedures, ctx, logger);
     },
-    async shutdown() {
+    async shutdown(drainOptions) {
       closing = true;
-      for (const connection of connections) connection.shutdown('server shutting down');
+      await Promise.all([...connections].map((connection) => connection.drain(drainOptions)));
+    },
+    async released() {
       await Promise.all([...connections].map((connection) => connection.settled()));
       await Promise.all(releases);
     },

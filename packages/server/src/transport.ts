@@ -9,8 +9,4 @@ export interface TransportSocket {
   readonly bufferedAmount: number;
   /** Starts the close handshake. */
   readonly close: (code: number, reason: string) => void;
-  /** Stops reading frames from the peer (they stay in the kernel's buffers). */
-  readonly pause: () => void;
-  /** Resumes reading frames after `pause`. */
-  readonly resume: () => void;
 }

@@ -71,11 +71,11 @@ describe('subscriptions', () => {
     await withTimeout(finallyRan, 2000, 'the generator finally');
   });
 
-  it('runs the generator finally and ends the stream with CONNECTION_LOST when the server closes', async () => {
+  it('runs the generator finally and ends the stream with CONNECTION_LOST when the server closes for good', async () => {
     const { client, server, probe } = await startFixtureServer();
     const started = once(probe.events, 'generator-start');
     const failed = createDeferred<unknown>();
-    client().chat.messages.subscribe({ room: 'lobby' }, { onData: () => undefined, onError: failed.resolve });
+    client({ reconnect: false }).chat.messages.subscribe({ room: 'lobby' }, { onData: () => undefined, onError: failed.resolve });
     await withTimeout(started, 2000, 'the generator to start');
     const finallyRan = once(probe.events, 'finally');
     await server.close();

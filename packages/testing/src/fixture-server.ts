@@ -1,4 +1,4 @@
-import { RpcError, type ConnectionInfo, type Logger, type LogDetails } from '@wirecall/server';
+import { RpcError, type ConnectionInfo, type CreateServerOptions, type Logger, type LogDetails } from '@wirecall/server';
 import { on, EventEmitter } from 'node:events';
 
 import { fixtureContract } from './fixture-contract.js';
@@ -20,8 +20,14 @@ export interface FixtureServer extends TestServer<typeof fixtureContract, { user
   readonly probe: FixtureProbe;
 }
 
+/** Server options a test may override on the fixture server. */
+export type FixtureLimits = Pick<
+  CreateServerOptions<typeof fixtureContract, unknown>,
+  'maxInFlightCalls' | 'maxSubscriptions' | 'maxPayloadBytes' | 'helloTimeoutMs' | 'heartbeatIntervalMs'
+>;
+
 /** Starts the fixture contract's server with handlers that report what happens to them. */
-export async function startFixtureServer(): Promise<FixtureServer> {
+export async function startFixtureServer(limits: FixtureLimits = {}): Promise<FixtureServer> {
   const events = new EventEmitter();
   const chat = new EventEmitter();
   const logs: FixtureProbe['logs'] = [];
@@ -46,6 +52,7 @@ export async function startFixtureServer(): Promise<FixtureServer> {
   }
 
   const started = await startTestServer(fixtureContract, {
+    ...limits,
     logger,
     context: ({ url }: ConnectionInfo) => ({ user: url.searchParams.get('user') }),
     handlers: {

@@ -6,4 +6,5 @@ export { createDeferred, withTimeout, type Deferred } from './deferred.js';
 export { rawClient, type RawClient, type RawClientOptions, type RawClose } from './raw-client.js';
 export { startTestServer, type TestServer } from './start-test-server.js';
 export { fixtureContract, Message } from './fixture-contract.js';
-export { startFixtureServer, type FixtureServer, type FixtureProbe } from './fixture-server.js';
+export { startFixtureServer, type FixtureServer, type FixtureProbe, type FixtureLimits } from './fixture-server.js';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';

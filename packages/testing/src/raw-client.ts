@@ -28,6 +28,11 @@ export interface RawClient {
 export interface RawClientOptions {
   /** Subprotocols to offer; defaults to `wirecall.v1+json`. Pass `[]` to offer none. */
   protocols?: string[];
+  /**
+   * Sends `hello` with these params and waits for `welcome` before resolving
+   * (the default, with no params). `false` leaves the handshake to the test.
+   */
+  hello?: { params?: unknown } | false;
 }
 
 /** Opens a raw socket and resolves once it is open. */
@@ -87,5 +92,10 @@ export async function rawClient(url: string, options: RawClientOptions = {}): Pr
       socket.close();
     },
   };
+  if (options.hello !== false) {
+    client.send({ type: 'hello', ...(options.hello?.params === undefined ? {} : { params: options.hello.params }) });
+    const welcome = (await client.nextMessage()) as { type?: unknown };
+    if (welcome.type !== 'welcome') throw new Error(`expected welcome, got ${JSON.stringify(welcome)}`);
+  }
   return client;
 }

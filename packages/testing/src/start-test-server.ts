@@ -1,6 +1,12 @@
 import { createClient, type Client, type ClientOptions } from '@wirecall/client';
 import type { Contract } from '@wirecall/schema';
-import { createServer, type CreateServerOptions, type RpcServer } from '@wirecall/server';
+import {
+  createServer,
+  type CreateServerOptions,
+  type MiddlewareMap,
+  type NoMiddleware,
+  type RpcServer,
+} from '@wirecall/server';
 import { onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
 
@@ -10,6 +16,7 @@ import { createDeferred, withTimeout } from './deferred.js';
 export interface TestServer<TContract extends Contract, TContext> {
   readonly server: RpcServer<TContract, TContext>;
   readonly url: string;
+  readonly port: number;
   /** A client of this server (Node `ws` as WebSocket), closed when the test finishes. */
   readonly client: (options?: Partial<ClientOptions>) => Client<TContract>;
   /** A client whose socket is open. */
@@ -17,16 +24,18 @@ export interface TestServer<TContract extends Contract, TContext> {
 }
 
 /** Starts a server for one test. */
-export async function startTestServer<TContract extends Contract, TContext = undefined>(
-  contract: TContract,
-  options: CreateServerOptions<TContract, TContext>,
-): Promise<TestServer<TContract, TContext>> {
+export async function startTestServer<
+  TContract extends Contract,
+  TContext = undefined,
+  const TMiddleware extends MiddlewareMap = NoMiddleware,
+>(contract: TContract, options: CreateServerOptions<TContract, TContext, TMiddleware>): Promise<TestServer<TContract, TContext>> {
   const server = createServer(contract, options);
-  const { url } = await server.listen({ host: '127.0.0.1', port: 0 });
+  const { url, port } = await server.listen({ host: '127.0.0.1', port: 0 });
   const clients: Client<TContract>[] = [];
   onTestFinished(async () => {
     await withTimeout(Promise.all(clients.map((client) => client.$close())), 5000, 'the test clients to close');
-    await withTimeout(server.close(), 5000, 'the test server to close');
+    // Raw test clients never acknowledge goaway: do not wait for them to drain.
+    await withTimeout(server.close({ drainTimeoutMs: 0 }), 5000, 'the test server to close');
   });
 
   function client(clientOptions: Partial<ClientOptions> = {}): Client<TContract> {
@@ -38,6 +47,7 @@ export async function startTestServer<TContract extends Contract, TContext = und
   return {
     server,
     url,
+    port,
     client,
     async openClient(clientOptions) {
       const created = client(clientOptions);

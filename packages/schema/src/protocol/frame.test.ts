@@ -13,6 +13,7 @@ import {
 import {
   MAX_BATCH_SIZE,
   MAX_ID_LENGTH,
+  MAX_META_ENTRIES,
   MAX_PATH_LENGTH,
   MAX_TIMEOUT_MS,
   MessageType,
@@ -81,6 +82,17 @@ const frameText = (frame: unknown): string => (typeof frame === 'string' ? frame
 
 const longId = 'i'.repeat(MAX_ID_LENGTH + 1);
 
+/** A `meta` object of `count` small entries. */
+const metaOf = (count: number): Record<string, string> =>
+  Object.fromEntries(Array.from({ length: count }, (_, index) => [`k${String(index)}`, 'v']));
+
+/** Valid `welcome` fields, for cases that break one of them. */
+const welcomeFields = {
+  connectionId: 'c',
+  heartbeatIntervalMs: 30_000,
+  limits: { maxPayloadBytes: 1_048_576, maxInFlightCalls: 1024, maxSubscriptions: 1024 },
+} as const;
+
 const malformedClientMessages: MalformedCase[] = [
   // Not a message object
   { name: 'a number', frame: '42', error: 'a message must be an object, got number', id: undefined },
@@ -89,8 +101,8 @@ const malformedClientMessages: MalformedCase[] = [
   { name: 'a boolean', frame: 'true', error: 'a message must be an object, got boolean', id: undefined },
   { name: 'a batch nested in a batch', frame: '[[{"type":"ping"}]]', error: 'a message must be an object, got array', id: undefined },
   // Unknown type
-  { name: 'an unknown type with an id', frame: { type: 'hello', id: 'm' }, error: '`type` must be a known message type, got "hello"', id: 'm' },
-  { name: 'an unknown type without an id', frame: { type: 'hello' }, error: '`type` must be a known message type, got "hello"', id: undefined },
+  { name: 'an unknown type with an id', frame: { type: 'bonjour', id: 'm' }, error: '`type` must be a known message type, got "bonjour"', id: 'm' },
+  { name: 'an unknown type without an id', frame: { type: 'bonjour' }, error: '`type` must be a known message type, got "bonjour"', id: undefined },
   { name: 'a missing type', frame: { id: 'm' }, error: '`type` must be a known message type, got undefined', id: 'm' },
   { name: 'a type that is a number', frame: { type: 5, id: 'm' }, error: '`type` must be a known message type, got number', id: 'm' },
   { name: 'a type that is null', frame: { type: null }, error: '`type` must be a known message type, got null', id: undefined },
@@ -124,6 +136,25 @@ const malformedClientMessages: MalformedCase[] = [
   { name: 'a timeoutMs that is a string', frame: { type: 'subscribe', id: 'm', path: 'p', timeoutMs: '5' }, error: 'invalid "subscribe" message: `timeoutMs`: Invalid input: expected number, received string', id: 'm' },
   // lastEventId
   { name: 'a lastEventId over MAX_ID_LENGTH', frame: { type: 'subscribe', id: 'm', path: 'p', lastEventId: longId }, error: 'invalid "subscribe" message: `lastEventId`: Too big: expected string to have <=128 characters', id: 'm' },
+  // meta
+  { name: 'a meta that is not an object', frame: { type: 'call', id: 'm', path: 'p', meta: 'trace=1' }, error: 'invalid "call" message: `meta`: Invalid input: expected record, received string', id: 'm' },
+  { name: 'a meta that is an array', frame: { type: 'call', id: 'm', path: 'p', meta: [] }, error: 'invalid "call" message: `meta`: Invalid input: expected record, received array', id: 'm' },
+  { name: 'a meta that is null', frame: { type: 'subscribe', id: 'm', path: 'p', meta: null }, error: 'invalid "subscribe" message: `meta`: Invalid input: expected record, received null', id: 'm' },
+  { name: 'a meta with an empty key', frame: { type: 'call', id: 'm', path: 'p', meta: { '': 'v' } }, error: 'invalid "call" message: `meta.`: Invalid key in record', id: 'm' },
+  { name: 'a meta key of 65 characters', frame: { type: 'call', id: 'm', path: 'p', meta: { ['k'.repeat(65)]: 'v' } }, error: `invalid "call" message: \`meta.${'k'.repeat(65)}\`: Invalid key in record`, id: 'm' },
+  { name: 'a meta value of 1025 characters', frame: { type: 'call', id: 'm', path: 'p', meta: { k: 'v'.repeat(1025) } }, error: 'invalid "call" message: `meta.k`: Too big: expected string to have <=1024 characters', id: 'm' },
+  { name: 'a meta value that is a number', frame: { type: 'subscribe', id: 'm', path: 'p', meta: { k: 1 } }, error: 'invalid "subscribe" message: `meta.k`: Invalid input: expected string, received number', id: 'm' },
+  { name: 'a meta value that is null', frame: { type: 'call', id: 'm', path: 'p', meta: { a: 'x', b: null } }, error: 'invalid "call" message: `meta.b`: Invalid input: expected string, received null', id: 'm' },
+  { name: 'a meta of MAX_META_ENTRIES + 1 entries', frame: { type: 'call', id: 'm', path: 'p', meta: metaOf(MAX_META_ENTRIES + 1) }, error: 'invalid "call" message: `meta`: at most 32 entries', id: 'm' },
+  { name: 'a subscribe meta of MAX_META_ENTRIES + 1 entries', frame: { type: 'subscribe', id: 'm', path: 'p', meta: metaOf(MAX_META_ENTRIES + 1) }, error: 'invalid "subscribe" message: `meta`: at most 32 entries', id: 'm' },
+  // hello and auth (no id of their own: a malformed one closes the connection unless it carries an `id` field)
+  { name: 'a superjson hello params that is not an object', frame: { type: 'hello', params: 5 }, error: 'superjson payload must be an object with a "json" field', id: undefined },
+  { name: 'a superjson hello params that is null', frame: { type: 'hello', params: null }, error: 'superjson payload must be an object with a "json" field', id: undefined },
+  { name: 'a superjson hello params superjson cannot deserialize', frame: { type: 'hello', params: { json: 'x', meta: { values: ['bigint'] } } }, error: 'superjson payload could not be decoded', id: undefined },
+  { name: 'a hello that carries an id field (read like any id)', frame: { type: 'hello', id: 'h', params: 1 }, error: 'superjson payload must be an object with a "json" field', id: 'h' },
+  { name: 'a superjson auth params without "json"', frame: { type: 'auth', params: { meta: {} } }, error: 'superjson payload must be an object with a "json" field', id: undefined },
+  { name: 'a superjson auth params whose "meta" is not an object', frame: { type: 'auth', params: { json: 1, meta: 2 } }, error: 'superjson payload "meta" must be an object', id: undefined },
+  { name: 'a welcome (a server message type)', frame: { type: 'welcome', ...welcomeFields }, error: '`type` must be a known message type, got "welcome"', id: undefined },
   // superjson payload
   { name: 'a superjson input that is not an object', frame: { type: 'call', id: 'm', path: 'p', input: 5 }, error: 'superjson payload must be an object with a "json" field', id: 'm' },
   { name: 'a superjson input that is null', frame: { type: 'call', id: 'm', path: 'p', input: null }, error: 'superjson payload must be an object with a "json" field', id: 'm' },
@@ -147,6 +178,26 @@ const malformedServerMessages: MalformedCase[] = [
   { name: 'an event with an eventId over MAX_ID_LENGTH', frame: { type: 'event', id: 'm', eventId: longId }, error: 'invalid "event" message: `eventId`: Too big: expected string to have <=128 characters', id: 'm' },
   { name: 'a complete with a numeric id', frame: { type: 'complete', id: 1 }, error: 'invalid "complete" message: `id`: Invalid input: expected string, received number', id: undefined },
   { name: 'a goaway with a numeric reason', frame: { type: 'goaway', reason: 5 }, error: 'invalid "goaway" message: `reason`: Invalid input: expected string, received number', id: undefined },
+  { name: 'a goaway with a negative reconnectWithinMs', frame: { type: 'goaway', reconnectWithinMs: -1 }, error: 'invalid "goaway" message: `reconnectWithinMs`: Too small: expected number to be >=0', id: undefined },
+  { name: 'a goaway with a fractional reconnectWithinMs', frame: { type: 'goaway', reconnectWithinMs: 1.5 }, error: 'invalid "goaway" message: `reconnectWithinMs`: Invalid input: expected int, received number', id: undefined },
+  { name: 'a goaway with a reconnectWithinMs that is a string', frame: { type: 'goaway', reconnectWithinMs: '5' }, error: 'invalid "goaway" message: `reconnectWithinMs`: Invalid input: expected number, received string', id: undefined },
+  // welcome
+  { name: 'a hello (a client message type)', frame: { type: 'hello' }, error: '`type` must be a known message type, got "hello"', id: undefined },
+  { name: 'an auth (a client message type)', frame: { type: 'auth' }, error: '`type` must be a known message type, got "auth"', id: undefined },
+  { name: 'a welcome without connectionId', frame: { type: 'welcome' }, error: 'invalid "welcome" message: `connectionId`: Invalid input: expected string, received undefined', id: undefined },
+  { name: 'a welcome with an empty connectionId', frame: { type: 'welcome', ...welcomeFields, connectionId: '' }, error: 'invalid "welcome" message: `connectionId`: Too small: expected string to have >=1 characters', id: undefined },
+  { name: 'a welcome with a connectionId over MAX_ID_LENGTH', frame: { type: 'welcome', ...welcomeFields, connectionId: longId }, error: 'invalid "welcome" message: `connectionId`: Too big: expected string to have <=128 characters', id: undefined },
+  { name: 'a welcome with a numeric connectionId', frame: { type: 'welcome', ...welcomeFields, connectionId: 7 }, error: 'invalid "welcome" message: `connectionId`: Invalid input: expected string, received number', id: undefined },
+  { name: 'a welcome without heartbeatIntervalMs', frame: { type: 'welcome', connectionId: 'c', limits: welcomeFields.limits }, error: 'invalid "welcome" message: `heartbeatIntervalMs`: Invalid input: expected number, received undefined', id: undefined },
+  { name: 'a welcome with a negative heartbeatIntervalMs', frame: { type: 'welcome', ...welcomeFields, heartbeatIntervalMs: -1 }, error: 'invalid "welcome" message: `heartbeatIntervalMs`: Too small: expected number to be >=0', id: undefined },
+  { name: 'a welcome with a fractional heartbeatIntervalMs', frame: { type: 'welcome', ...welcomeFields, heartbeatIntervalMs: 1.5 }, error: 'invalid "welcome" message: `heartbeatIntervalMs`: Invalid input: expected int, received number', id: undefined },
+  { name: 'a welcome without limits', frame: { type: 'welcome', connectionId: 'c', heartbeatIntervalMs: 0 }, error: 'invalid "welcome" message: `limits`: Invalid input: expected object, received undefined', id: undefined },
+  { name: 'a welcome with a zero maxPayloadBytes', frame: { type: 'welcome', ...welcomeFields, limits: { ...welcomeFields.limits, maxPayloadBytes: 0 } }, error: 'invalid "welcome" message: `limits.maxPayloadBytes`: Too small: expected number to be >0', id: undefined },
+  { name: 'a welcome without maxInFlightCalls', frame: { type: 'welcome', ...welcomeFields, limits: { maxPayloadBytes: 1, maxSubscriptions: 1 } }, error: 'invalid "welcome" message: `limits.maxInFlightCalls`: Invalid input: expected number, received undefined', id: undefined },
+  { name: 'a welcome with a fractional maxSubscriptions', frame: { type: 'welcome', ...welcomeFields, limits: { ...welcomeFields.limits, maxSubscriptions: 2.5 } }, error: 'invalid "welcome" message: `limits.maxSubscriptions`: Invalid input: expected int, received number', id: undefined },
+  { name: 'a welcome with a zero expiresAt', frame: { type: 'welcome', ...welcomeFields, expiresAt: 0 }, error: 'invalid "welcome" message: `expiresAt`: Too small: expected number to be >0', id: undefined },
+  { name: 'a welcome with a fractional expiresAt', frame: { type: 'welcome', ...welcomeFields, expiresAt: 1.5 }, error: 'invalid "welcome" message: `expiresAt`: Invalid input: expected int, received number', id: undefined },
+  { name: 'a welcome with an expiresAt that is a date string', frame: { type: 'welcome', ...welcomeFields, expiresAt: '2026-11-23T10:00:00.000Z' }, error: 'invalid "welcome" message: `expiresAt`: Invalid input: expected number, received string', id: undefined },
   { name: 'a superjson output that is not an object', frame: { type: 'result', id: 'm', output: 5 }, error: 'superjson payload must be an object with a "json" field', id: 'm' },
   { name: 'superjson error data without "json"', frame: { type: 'error', id: 'm', error: { code: 'X', message: 'y', data: 4 } }, error: 'superjson payload must be an object with a "json" field', id: 'm' },
   { name: 'superjson event data superjson cannot deserialize', frame: { type: 'event', id: 'm', data: { json: 'x', meta: { values: ['bigint'] } } }, error: 'superjson payload could not be decoded', id: 'm' },
@@ -175,6 +226,37 @@ describe('decodeClientFrame on valid frames', () => {
     expect(decodeClientFrame(JSON.stringify(call), jsonCodec)).toEqual([{ ok: true, message: call }]);
     const shortest = { type: 'call', id: 'i', path: 'p', timeoutMs: 1 } as const;
     expect(decodeClientFrame(JSON.stringify(shortest), jsonCodec)).toEqual([{ ok: true, message: shortest }]);
+  });
+
+  it('accepts meta at its limits: MAX_META_ENTRIES entries, keys of 1 and 64 characters, values of 0 and 1024', () => {
+    const meta = Object.fromEntries(
+      Array.from({ length: MAX_META_ENTRIES }, (_, index) => [
+        index === 0 ? 'k' : `${'k'.repeat(62)}${String(index).padStart(2, '0')}`,
+        index === 1 ? '' : 'v'.repeat(1024),
+      ]),
+    );
+    expect(Object.keys(meta)).toHaveLength(MAX_META_ENTRIES);
+    const call = { type: 'call', id: 'c', path: 'p', meta } as const;
+    expect(decodeClientFrame(JSON.stringify(call), jsonCodec)).toEqual([{ ok: true, message: call }]);
+    const subscribe = { type: 'subscribe', id: 's', path: 'p', meta: {} } as const;
+    expect(decodeClientFrame(JSON.stringify(subscribe), jsonCodec)).toEqual([{ ok: true, message: subscribe }]);
+  });
+
+  it('never hands meta to the codec: it stays plain JSON with superjson', () => {
+    const meta = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', locale: 'fr-FR' };
+    const encoded = encodeMessage({ type: 'call', id: 'c', path: 'p', meta }, superjsonCodec);
+    expect(JSON.parse(encoded)).toEqual({ type: 'call', id: 'c', path: 'p', meta });
+    expect(decodeClientFrame(encoded, superjsonCodec)).toEqual([{ ok: true, message: { type: 'call', id: 'c', path: 'p', meta } }]);
+  });
+
+  it('accepts hello and auth without params, and a null params with the json codec', () => {
+    expect(decodeClientFrame('[{"type":"hello"},{"type":"auth"}]', superjsonCodec)).toStrictEqual([
+      { ok: true, message: { type: 'hello', params: undefined } },
+      { ok: true, message: { type: 'auth', params: undefined } },
+    ]);
+    expect(decodeClientFrame('{"type":"hello","params":null}', jsonCodec)).toEqual([
+      { ok: true, message: { type: 'hello', params: null } },
+    ]);
   });
 
   it('accepts an empty lastEventId', () => {
@@ -231,18 +313,65 @@ describe('decodeClientFrame on valid frames', () => {
   });
 });
 
+describe('decodeServerFrame on valid frames', () => {
+  it('accepts a welcome with heartbeatIntervalMs 0 (no application pings) and no expiresAt', () => {
+    const welcome = { type: 'welcome', ...welcomeFields, heartbeatIntervalMs: 0 } as const;
+    expect(decodeServerFrame(JSON.stringify(welcome), superjsonCodec)).toEqual([{ ok: true, message: welcome }]);
+  });
+
+  it('accepts a welcome with a connectionId of MAX_ID_LENGTH characters and an expiresAt', () => {
+    const welcome = { type: 'welcome', ...welcomeFields, connectionId: 'c'.repeat(MAX_ID_LENGTH), expiresAt: 1_795_472_400_000 } as const;
+    expect(decodeServerFrame(JSON.stringify(welcome), jsonCodec)).toEqual([{ ok: true, message: welcome }]);
+  });
+
+  it('drops unknown fields of a welcome, its limits included', () => {
+    const frame = JSON.stringify({ type: 'welcome', ...welcomeFields, region: 'eu', limits: { ...welcomeFields.limits, maxRate: 5 } });
+    expect(decodeServerFrame(frame, jsonCodec)).toStrictEqual([{ ok: true, message: { type: 'welcome', ...welcomeFields } }]);
+  });
+
+  it('accepts a goaway with reconnectWithinMs 0 (reconnect at once)', () => {
+    const goaway = { type: 'goaway', reconnectWithinMs: 0 } as const;
+    expect(decodeServerFrame(JSON.stringify(goaway), jsonCodec)).toEqual([{ ok: true, message: goaway }]);
+  });
+});
+
 /** Every message type, with its payloads set to `payload` and every optional field used at least once. */
 function sampleMessages(payload: unknown): { client: ClientMessage[]; server: ServerMessage[] } {
   return {
     client: [
-      { type: 'call', id: 'c1', path: 'chat.send', input: payload, timeoutMs: 5000 },
+      { type: 'hello', params: payload },
+      { type: 'hello' },
+      { type: 'auth', params: payload },
+      { type: 'auth' },
+      { type: 'call', id: 'c1', path: 'chat.send', input: payload, timeoutMs: 5000, meta: { traceId: 't-1', locale: 'fr-FR' } },
       { type: 'call', id: 'c2', path: 'ping' },
-      { type: 'subscribe', id: 's1', path: 'chat.messages', input: payload, timeoutMs: 60_000, lastEventId: 'e-41' },
+      {
+        type: 'subscribe',
+        id: 's1',
+        path: 'chat.messages',
+        input: payload,
+        timeoutMs: 60_000,
+        meta: { traceId: 't-2' },
+        lastEventId: 'e-41',
+      },
       { type: 'subscribe', id: 's2', path: 'ticks' },
       { type: 'cancel', id: 's1' },
       { type: 'ping' },
     ],
     server: [
+      {
+        type: 'welcome',
+        connectionId: 'V1StGXR8_Z5jdHi6B-myT',
+        heartbeatIntervalMs: 30_000,
+        limits: { maxPayloadBytes: 1_048_576, maxInFlightCalls: 1024, maxSubscriptions: 1024 },
+        expiresAt: 1_795_472_400_000,
+      },
+      {
+        type: 'welcome',
+        connectionId: 'c',
+        heartbeatIntervalMs: 0,
+        limits: { maxPayloadBytes: 1, maxInFlightCalls: 1, maxSubscriptions: 1 },
+      },
       { type: 'result', id: 'c1', output: payload },
       { type: 'result', id: 'c2' },
       { type: 'error', id: 'c1', error: { code: 'ROOM_FULL', message: 'room is full', data: payload } },
@@ -251,7 +380,9 @@ function sampleMessages(payload: unknown): { client: ClientMessage[]; server: Se
       { type: 'event', id: 's2' },
       { type: 'complete', id: 's1' },
       { type: 'pong' },
+      { type: 'goaway', reason: 'server shutting down', reconnectWithinMs: 2000 },
       { type: 'goaway', reason: 'server shutting down' },
+      { type: 'goaway', reconnectWithinMs: 0 },
       { type: 'goaway' },
     ],
   };
@@ -260,6 +391,9 @@ function sampleMessages(payload: unknown): { client: ClientMessage[]; server: Se
 /** The payload field of a message, if it has one. */
 function payloadOf(message: AnyMessage): unknown {
   switch (message.type) {
+    case 'hello':
+    case 'auth':
+      return message.params;
     case 'call':
     case 'subscribe':
       return message.input;
@@ -269,6 +403,7 @@ function payloadOf(message: AnyMessage): unknown {
       return message.data;
     case 'error':
       return message.error.data;
+    case 'welcome':
     case 'cancel':
     case 'ping':
     case 'complete':
@@ -348,6 +483,19 @@ describe('encodeMessage then decoding', () => {
     expect(encodeMessage({ type: 'error', id: '1', error: { code: 'X', message: 'm' } }, codec)).toBe(
       '{"type":"error","id":"1","error":{"code":"X","message":"m"}}',
     );
+    expect(encodeMessage({ type: 'hello', params: undefined }, codec)).toBe('{"type":"hello"}');
+    expect(encodeMessage({ type: 'auth' }, codec)).toBe('{"type":"auth"}');
+  });
+
+  it('wraps hello and auth params with superjson, and leaves welcome and goaway plain JSON', () => {
+    const params = { token: 't', issuedAt: new Date(0) };
+    const wrapped = { json: { token: 't', issuedAt: '1970-01-01T00:00:00.000Z' }, meta: { values: { issuedAt: ['Date'] }, v: 1 } };
+    expect(JSON.parse(encodeMessage({ type: 'hello', params }, superjsonCodec))).toEqual({ type: 'hello', params: wrapped });
+    expect(JSON.parse(encodeMessage({ type: 'auth', params }, superjsonCodec))).toEqual({ type: 'auth', params: wrapped });
+    const welcome = { type: 'welcome', ...welcomeFields, expiresAt: 1_795_472_400_000 } as const;
+    expect(JSON.parse(encodeMessage(welcome, superjsonCodec))).toEqual(welcome);
+    const goaway = { type: 'goaway', reason: 'server shutting down', reconnectWithinMs: 2000 } as const;
+    expect(encodeMessage(goaway, superjsonCodec)).toBe(JSON.stringify(goaway));
   });
 
   it('carries only JSON with the json codec: a Date arrives as its ISO string, a BigInt cannot be encoded', () => {

@@ -29,6 +29,9 @@ function mapPayload<TMessage extends AnyMessage>(
   // An absent payload stays absent on the wire: `undefined` is never handed to the codec.
   const transform = (value: unknown): unknown => (value === undefined ? undefined : codecStep(value));
   switch (message.type) {
+    case 'hello':
+    case 'auth':
+      return { ...message, params: transform(message.params) };
     case 'call':
     case 'subscribe':
       return { ...message, input: transform(message.input) };
@@ -40,6 +43,7 @@ function mapPayload<TMessage extends AnyMessage>(
       return message.error.data === undefined
         ? message
         : { ...message, error: { ...message.error, data: transform(message.error.data) } };
+    case 'welcome':
     case 'cancel':
     case 'ping':
     case 'complete':
@@ -71,9 +75,10 @@ function joinBatch(encoded: readonly string[]): string {
 /**
  * Packs messages produced by `encodeMessage` into as few text frames as the
  * limits allow: a lone message is sent as is, several as a JSON array (a batch)
- * of at most `MAX_BATCH_SIZE` messages and about `MAX_BATCH_FRAME_LENGTH` characters.
+ * of at most `MAX_BATCH_SIZE` messages and `maxFrameLength` characters (default
+ * `MAX_BATCH_FRAME_LENGTH`; a receiver's smaller frame limit calls for a smaller one).
  */
-export function encodeFrames(encoded: readonly string[]): string[] {
+export function encodeFrames(encoded: readonly string[], maxFrameLength = MAX_BATCH_FRAME_LENGTH): string[] {
   const frames: string[] = [];
   // A batch of n messages is their lengths, n - 1 commas and two brackets: one more than Σ(length + 1).
   const emptyBatchLength = 1;
@@ -81,7 +86,7 @@ export function encodeFrames(encoded: readonly string[]): string[] {
   let length = emptyBatchLength;
   for (let index = 0; index < encoded.length; index += 1) {
     const size = (encoded[index] as string).length + 1;
-    if (index > start && (index - start >= MAX_BATCH_SIZE || length + size > MAX_BATCH_FRAME_LENGTH)) {
+    if (index > start && (index - start >= MAX_BATCH_SIZE || length + size > maxFrameLength)) {
       frames.push(joinBatch(encoded.slice(start, index)));
       start = index;
       length = emptyBatchLength;

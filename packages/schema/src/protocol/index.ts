@@ -16,6 +16,11 @@ export {
   MAX_ID_LENGTH,
   MAX_PATH_LENGTH,
   MAX_TIMEOUT_MS,
+  MAX_META_ENTRIES,
+  type HelloMessage,
+  type AuthMessage,
+  type WelcomeMessage,
+  type Limits,
   type CallMessage,
   type SubscribeMessage,
   type CancelMessage,
@@ -39,7 +44,7 @@ export { ProtocolError } from './protocol-error.js';
 export { superjsonCodec, jsonCodec, type Codec } from './codec.js';
 
 /** Close codes */
-export { CloseCode, limitCloseReason } from './close-codes.js';
+export { CloseCode, closeAction, limitCloseReason, utf8ByteLength, type CloseAction } from './close-codes.js';
 
 /** Error codes */
 export { RpcErrorCode, isBuiltinErrorCode } from './error-codes.js';

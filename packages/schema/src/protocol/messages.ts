@@ -2,6 +2,10 @@ import { z } from 'zod';
 
 /** Every message `type` on the wire. Lower snake case, never renamed within a protocol version. */
 export const MessageType = {
+  /** Client → server: the first message of a connection, with the connection params. */
+  Hello: 'hello',
+  /** Client → server: new connection params on an open connection (re-authentication). */
+  Auth: 'auth',
   /** Client → server: run a query or a mutation. */
   Call: 'call',
   /** Client → server: start a subscription. */
@@ -10,6 +14,8 @@ export const MessageType = {
   Cancel: 'cancel',
   /** Client → server: application-level heartbeat; answered with `pong`. */
   Ping: 'ping',
+  /** Server → client: answer to `hello` and `auth`: the connection is ready, with its limits. */
+  Welcome: 'welcome',
   /** Server → client: a query or mutation succeeded. */
   Result: 'result',
   /** Server → client: a call or subscription failed; ends it. */
@@ -37,8 +43,50 @@ export const MAX_BATCH_SIZE = 1024;
 /** Longest deadline a call may carry: the largest delay a JavaScript timer supports (~24.8 days). */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
 
+/** Most entries in a request's `meta`. */
+export const MAX_META_ENTRIES = 32;
+
 const requestId = z.string().min(1).max(MAX_ID_LENGTH);
+/** Per-request metadata (trace id, locale...): short string keys and values. */
+const meta = z
+  .record(z.string().min(1).max(64), z.string().max(1024))
+  .refine((value) => Object.keys(value).length <= MAX_META_ENTRIES, `at most ${String(MAX_META_ENTRIES)} entries`);
 const path = z.string().min(1).max(MAX_PATH_LENGTH);
+
+/** Opens the connection: must be the first message a client sends. */
+export const HelloMessageSchema = z.object({
+  type: z.literal(MessageType.Hello),
+  /** Connection params (e.g. an auth token), a payload passed to the server's context function. */
+  params: z.unknown().optional(),
+});
+
+/** Replaces the connection params of an open connection; the server rebuilds the context. */
+export const AuthMessageSchema = z.object({
+  type: z.literal(MessageType.Auth),
+  params: z.unknown().optional(),
+});
+
+/** What the server enforces per connection, announced in `welcome`. */
+export const LimitsSchema = z.object({
+  /** Largest frame accepted, in bytes. */
+  maxPayloadBytes: z.number().int().positive(),
+  /** Most calls (queries and mutations) in flight at once. */
+  maxInFlightCalls: z.number().int().positive(),
+  /** Most live subscriptions at once. */
+  maxSubscriptions: z.number().int().positive(),
+});
+
+/** The server accepted `hello` (or `auth`): the connection is ready. */
+export const WelcomeMessageSchema = z.object({
+  type: z.literal(MessageType.Welcome),
+  /** Public id of the connection, for logs and support; not a credential. */
+  connectionId: z.string().min(1).max(MAX_ID_LENGTH),
+  /** How often the client should ping; 0 when the server asks for no application pings. */
+  heartbeatIntervalMs: z.number().int().nonnegative(),
+  limits: LimitsSchema,
+  /** When the credentials expire (milliseconds since the epoch): re-authenticate before then. */
+  expiresAt: z.number().int().positive().optional(),
+});
 
 /** Run a query or a mutation at `path` with `input`. */
 export const CallMessageSchema = z.object({
@@ -48,6 +96,8 @@ export const CallMessageSchema = z.object({
   input: z.unknown().optional(),
   /** Relative deadline in milliseconds, measured from when the server receives the call. */
   timeoutMs: z.number().int().positive().max(MAX_TIMEOUT_MS).optional(),
+  /** Per-call metadata, such as a trace id or a locale, for the call context. */
+  meta: meta.optional(),
 });
 
 /** Start a subscription at `path` with `input`. */
@@ -57,6 +107,7 @@ export const SubscribeMessageSchema = z.object({
   path,
   input: z.unknown().optional(),
   timeoutMs: z.number().int().positive().max(MAX_TIMEOUT_MS).optional(),
+  meta: meta.optional(),
   /** Id of the last event the client saw, so a resumable handler can continue after it. */
   lastEventId: z.string().max(MAX_ID_LENGTH).optional(),
 });
@@ -112,8 +163,14 @@ export const PongMessageSchema = z.object({ type: z.literal(MessageType.Pong) })
 export const GoAwayMessageSchema = z.object({
   type: z.literal(MessageType.GoAway),
   reason: z.string().optional(),
+  /** Reconnect at a random moment within this window, so that clients do not all return at once. */
+  reconnectWithinMs: z.number().int().nonnegative().optional(),
 });
 
+export type HelloMessage = z.infer<typeof HelloMessageSchema>;
+export type AuthMessage = z.infer<typeof AuthMessageSchema>;
+export type Limits = z.infer<typeof LimitsSchema>;
+export type WelcomeMessage = z.infer<typeof WelcomeMessageSchema>;
 export type CallMessage = z.infer<typeof CallMessageSchema>;
 export type SubscribeMessage = z.infer<typeof SubscribeMessageSchema>;
 export type CancelMessage = z.infer<typeof CancelMessageSchema>;
@@ -127,9 +184,10 @@ export type PongMessage = z.infer<typeof PongMessageSchema>;
 export type GoAwayMessage = z.infer<typeof GoAwayMessageSchema>;
 
 /** Any message a client sends. */
-export type ClientMessage = CallMessage | SubscribeMessage | CancelMessage | PingMessage;
+export type ClientMessage = HelloMessage | AuthMessage | CallMessage | SubscribeMessage | CancelMessage | PingMessage;
 /** Any message a server sends. */
 export type ServerMessage =
+  | WelcomeMessage
   | ResultMessage
   | ErrorMessage
   | EventMessage
@@ -139,6 +197,8 @@ export type ServerMessage =
 
 /** Schemas of the messages a server accepts, by `type`. */
 export const clientMessageSchemas: Readonly<Record<ClientMessage['type'], z.ZodType<ClientMessage>>> = {
+  hello: HelloMessageSchema,
+  auth: AuthMessageSchema,
   call: CallMessageSchema,
   subscribe: SubscribeMessageSchema,
   cancel: CancelMessageSchema,
@@ -147,6 +207,7 @@ export const clientMessageSchemas: Readonly<Record<ClientMessage['type'], z.ZodT
 
 /** Schemas of the messages a client accepts, by `type`. */
 export const serverMessageSchemas: Readonly<Record<ServerMessage['type'], z.ZodType<ServerMessage>>> = {
+  welcome: WelcomeMessageSchema,
   result: ResultMessageSchema,
   error: ErrorMessageSchema,
   event: EventMessageSchema,

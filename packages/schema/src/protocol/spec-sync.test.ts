@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { CloseCode } from './close-codes.js';
+import { closeAction, CloseCode } from './close-codes.js';
 import { jsonCodec, superjsonCodec } from './codec.js';
 import { RpcErrorCode } from './error-codes.js';
 import { MAX_BATCH_FRAME_LENGTH } from './frame.js';
@@ -11,6 +11,7 @@ import {
   clientMessageSchemas,
   MAX_BATCH_SIZE,
   MAX_ID_LENGTH,
+  MAX_META_ENTRIES,
   MAX_PATH_LENGTH,
   MAX_TIMEOUT_MS,
   MessageType,
@@ -122,6 +123,19 @@ describe('PROTOCOL.md "Close codes" table', () => {
     );
     expect(diffTables('close code', documented, CloseCode), 'PROTOCOL.md "## Close codes" and CloseCode differ').toEqual([]);
   });
+
+  it('has a "Client action" column that matches closeAction() for every row', () => {
+    expect(table.columns).toContain('Client action');
+    const problems = table.rows.flatMap((row) => {
+      const code = toInteger(row.Code as string, `close code ${String(row.Name)}`);
+      const documented = row['Client action'];
+      const actual = closeAction(code);
+      return documented === actual
+        ? []
+        : [`close code ${String(code)} (${String(row.Name)}): PROTOCOL.md says "${String(documented)}", closeAction() says "${actual}"`];
+    });
+    expect(problems, 'PROTOCOL.md "## Close codes" client actions and closeAction() differ').toEqual([]);
+  });
 });
 
 describe('PROTOCOL.md "Error codes" table', () => {
@@ -176,7 +190,7 @@ describe('PROTOCOL.md "Limits" table', () => {
   const table = readTable('### Limits');
 
   it('lists exactly the exported limits, with the same values', () => {
-    const limits = { MAX_ID_LENGTH, MAX_PATH_LENGTH, MAX_BATCH_SIZE, MAX_TIMEOUT_MS, MAX_BATCH_FRAME_LENGTH };
+    const limits = { MAX_ID_LENGTH, MAX_PATH_LENGTH, MAX_BATCH_SIZE, MAX_TIMEOUT_MS, MAX_BATCH_FRAME_LENGTH, MAX_META_ENTRIES };
     const documented = table.rows.map(
       (row) => [row.Constant as string, toInteger(row.Value as string, `limit ${String(row.Constant)}`)] as const,
     );

@@ -32,12 +32,6 @@ function toTransport(ws: WebSocket): TransportSocket {
     close: (code, reason) => {
       ws.close(code, reason);
     },
-    pause: () => {
-      ws.pause();
-    },
-    resume: () => {
-      ws.resume();
-    },
   };
 }
 
@@ -89,6 +83,23 @@ export function attachWebSocketServer(
     core.logger.error('WebSocket server error', { error });
   });
 
+  // Heartbeat: every interval, sockets that did not answer the previous ping (or send anything) are dropped.
+  const answered = new WeakSet<WebSocket>();
+  const heartbeat =
+    core.heartbeatIntervalMs > 0
+      ? setInterval(() => {
+          for (const ws of sockets) {
+            if (!answered.has(ws)) {
+              core.logger.warn('peer missed a heartbeat; terminating its socket', {});
+              ws.terminate();
+              continue;
+            }
+            answered.delete(ws);
+            ws.ping();
+          }
+        }, core.heartbeatIntervalMs)
+      : undefined;
+
   function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (parseRequestUrl(request).pathname !== options.path) {
       // Leave other paths to other upgrade listeners; refuse when there are none.
@@ -117,8 +128,13 @@ export function attachWebSocketServer(
         return;
       }
       sockets.add(ws);
+      answered.add(ws);
       const connection = core.accept(toTransport(ws), negotiation.codec, request);
+      ws.on('pong', () => {
+        answered.add(ws);
+      });
       ws.on('message', (data, isBinary) => {
+        answered.add(ws);
         if (isBinary) connection.receiveBinary();
         else connection.receive(toText(data));
       });
@@ -134,6 +150,7 @@ export function attachWebSocketServer(
   return {
     async close(graceMs) {
       httpServer.off('upgrade', onUpgrade);
+      clearInterval(heartbeat);
       const closed = [...sockets].map(
         (ws) =>
           new Promise<void>((resolve) => {

@@ -51,8 +51,12 @@ describe('goaway', () => {
   it('sends goaway, then closes with 1001 when the server shuts down', async () => {
     const { url, server } = await startFixtureServer();
     const raw = await rawClient(url);
-    const closing = server.close();
-    await expect(raw.nextMessage()).resolves.toEqual({ type: 'goaway', reason: 'server shutting down' });
+    const closing = server.close({ drainTimeoutMs: 20 });
+    await expect(raw.nextMessage()).resolves.toEqual({
+      type: 'goaway',
+      reason: 'server shutting down',
+      reconnectWithinMs: 2000,
+    });
     await expect(raw.closed()).resolves.toEqual({ code: 1001, reason: 'server shutting down', wasClean: true });
     await closing;
     expect(server.connectionCount).toBe(0);

@@ -45,7 +45,7 @@ describe('subprotocol negotiation', () => {
 
   it('closes with 4406 and the reason when the client offers an unsupported version', async () => {
     const { url } = await startFixtureServer();
-    const raw = await rawClient(url, { protocols: ['wirecall.v2+json'] });
+    const raw = await rawClient(url, { protocols: ['wirecall.v2+json'], hello: false });
     await expect(raw.closed()).resolves.toEqual({
       code: 4406,
       reason: 'unsupported subprotocol wirecall.v2+json; this server speaks wirecall.v1+superjson, wirecall.v1+json',
@@ -106,10 +106,11 @@ describe('connection context', () => {
     const socket = new WebSocket(url, 'wirecall.v1+json', { headers: { cookie: 'theme=dark; session=ada%20l' } });
     const reply = await new Promise<string>((resolve, reject) => {
       socket.on('open', () => {
-        socket.send(JSON.stringify({ type: 'call', id: '1', path: 'me' }));
+        socket.send(JSON.stringify([{ type: 'hello' }, { type: 'call', id: '1', path: 'me' }]));
       });
       socket.on('message', (data: Buffer) => {
-        resolve(data.toString('utf8'));
+        const text = data.toString('utf8');
+        if (!text.includes('"welcome"')) resolve(text);
       });
       socket.on('error', reject);
     });
@@ -124,6 +125,9 @@ describe('connection context', () => {
   ])('closes with the mapped code when the context function throws (%j)', async (headers, code, reason) => {
     const { url } = await startAuthServer();
     const socket = new WebSocket(url, 'wirecall.v1+json', { headers });
+    socket.on('open', () => {
+      socket.send(JSON.stringify({ type: 'hello' }));
+    });
     const closed = await new Promise<{ code: number; reason: string }>((resolve) => {
       socket.on('close', (closeCode, closeReason) => {
         resolve({ code: closeCode, reason: closeReason.toString('utf8') });

@@ -130,7 +130,8 @@ describe('malformed messages', () => {
     ['an empty batch', '[]', 'a batch frame must hold at least one message'],
     ['a message that is not an object', '"call"', 'a message must be an object, got string'],
     ['a message without a readable id', '{"type":"call","path":"ping"}', 'invalid "call" message: `id`: Invalid input: expected string, received undefined'],
-    ['an unknown type without an id', '{"type":"hello"}', '`type` must be a known message type, got "hello"'],
+    ['an unknown type without an id', '{"type":"bonjour"}', '`type` must be a known message type, got "bonjour"'],
+    ['a second hello', '{"type":"hello"}', '"hello" may be sent only once; send "auth" to re-authenticate'],
   ])('closes with 4400 for %s', async (_name, frame, reason) => {
     const { url } = await startFixtureServer();
     const raw = await rawClient(url);

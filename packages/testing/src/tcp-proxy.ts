@@ -1,0 +1,75 @@
+import { createServer, connect, type Socket } from 'node:net';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+
+import { onTestFinished } from 'vitest';
+
+/** A loopback TCP proxy a test controls: to drop connections abruptly or freeze them (half-open). */
+export interface TcpProxy {
+  /** `ws://127.0.0.1:<proxy port>/`. */
+  readonly url: string;
+  /** Stops forwarding bytes in both directions without closing anything: the peer looks alive but mute. */
+  readonly freeze: () => void;
+  /** Forwards bytes again (new data only; what arrived while frozen is dropped). */
+  readonly thaw: () => void;
+  /** Destroys every proxied connection at once (no close frame, no FIN handshake on the WebSocket level). */
+  readonly dropAll: () => void;
+  /** Number of client connections accepted so far. */
+  readonly accepted: () => number;
+}
+
+/** Starts a proxy to `127.0.0.1:targetPort`, closed when the test finishes. */
+export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+  const pairs = new Set<[Socket, Socket]>();
+  let frozen = false;
+  let accepted = 0;
+  const server = createServer((client) => {
+    accepted += 1;
+    const upstream = connect(targetPort, '127.0.0.1');
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    const forward = (from: Socket, to: Socket): void => {
+      from.on('data', (chunk: Buffer) => {
+        if (!frozen) to.write(chunk);
+      });
+      from.on('close', () => {
+        pairs.delete(pair);
+        to.destroy();
+      });
+      from.on('error', () => {
+        to.destroy();
+      });
+    };
+    forward(client, upstream);
+    forward(upstream, client);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  onTestFinished(async () => {
+    for (const [client, upstream] of pairs) {
+      client.destroy();
+      upstream.destroy();
+    }
+    await new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+    });
+  });
+  return {
+    url: `ws://127.0.0.1:${String((server.address() as AddressInfo).port)}/`,
+    freeze() {
+      frozen = true;
+    },
+    thaw() {
+      frozen = false;
+    },
+    dropAll() {
+      for (const [client, upstream] of pairs) {
+        client.destroy();
+        upstream.destroy();
+      }
+    },
+    accepted: () => accepted,
+  };
+}
