@@ -11,7 +11,7 @@ export interface ConnectionInfo {
   readonly headers: IncomingHttpHeaders;
   /** Cookies of the upgrade request, decoded. */
   readonly cookies: Readonly<Record<string, string>>;
-  /** Address of the peer's socket (a proxy's, when behind one). */
+  /** The client's address: the socket's, or the first `X-Forwarded-For` entry with `trustProxy`. */
   readonly remoteAddress: string | undefined;
   /**
    * Connection params the client sent in `hello` (or `auth` when it re-authenticates),
@@ -58,6 +58,7 @@ export function parseRequestUrl(request: IncomingMessage): URL {
 export function readConnectionInfo(
   connectionId: string,
   request: IncomingMessage,
+  remoteAddress: string | undefined,
   params: unknown,
   expireAt: (at: Date | number) => void,
 ): ConnectionInfo {
@@ -69,6 +70,6 @@ export function readConnectionInfo(
     url: parseRequestUrl(request),
     headers: request.headers,
     cookies: parseCookies(request.headers.cookie),
-    remoteAddress: request.socket.remoteAddress,
+    remoteAddress,
   };
 }

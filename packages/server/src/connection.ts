@@ -21,6 +21,7 @@ import { normalizeError } from './normalize-error.js';
 import { createOperationRunner, errorMessage } from './operation-runner.js';
 import { Operation, type CallMeta } from './operation.js';
 import type { ProcedureEntry } from './procedure-table.js';
+import type { RateDecision } from './rate-limiter.js';
 import type { TransportSocket } from './transport.js';
 
 /** The outcome of authenticating connection params. */
@@ -43,6 +44,8 @@ export interface ConnectionDeps {
   readonly helloTimeoutMs: number;
   /** Builds the connection context from the params of `hello` or `auth`; throws `RpcError` to refuse. */
   readonly authenticate: (params: unknown) => Promise<Authenticated>;
+  /** The message rate limiter of this connection, or `undefined` when rate limiting is off. */
+  readonly rateLimiter: (() => RateDecision) | undefined;
   /** Re-checks a live subscription against a new context; throws (e.g. FORBIDDEN) when it is no longer allowed. */
   readonly reauthorize: (entry: ProcedureEntry, ctx: unknown, input: unknown, meta: CallMeta) => Promise<void>;
 }
@@ -284,7 +287,20 @@ export function createConnection(deps: ConnectionDeps): Connection {
     track(message.type === MessageType.Call ? runner.runCall(op, entry, message) : runner.runSubscription(op, entry, message));
   }
 
+  /** Applies the rate limit; returns whether the message may be handled. */
+  function withinRate(message: ClientMessage): boolean {
+    const decision = deps.rateLimiter?.() ?? 'accept';
+    if (decision === 'accept' || message.type === MessageType.Cancel) return true;
+    if (decision === 'abuse') {
+      closeWith(CloseCode.RateLimited, 'rate limit exceeded');
+    } else if (message.type === MessageType.Call || message.type === MessageType.Subscribe) {
+      reject(message.id, RpcErrorCode.TooManyRequests, 'rate limit exceeded: slow down');
+    }
+    return false;
+  }
+
   function handle(message: ClientMessage): void {
+    if (!withinRate(message)) return;
     if (state === 'awaiting-hello') {
       // Not tracked by `settled()`: a context function that never settles must not hold up shutdown.
       if (message.type === MessageType.Hello) void hello(message.params);

@@ -27,6 +27,13 @@ export {
 } from './rpc-server.js';
 export { HandlerMismatchError } from './procedure-table.js';
 export type { ConnectionInfo } from './connection-info.js';
+export { DEFAULT_RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_PER_SECOND, type RateLimitOptions } from './rate-limiter.js';
+export {
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  type AdmissionOptions,
+  type OriginPolicy,
+} from './admission.js';
 
 /** Handlers */
 export type {

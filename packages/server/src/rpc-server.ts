@@ -19,7 +19,9 @@ import { createConnection, type Authenticated, type Connection, type DrainOption
 import type { Handlers } from './handlers.js';
 import type { CheckMiddlewareMap, MiddlewareMap, NoMiddleware } from './middleware-map.js';
 import { stderrLogger, type Logger } from './logger.js';
+import { createAdmission, type Admission, type AdmissionOptions } from './admission.js';
 import { authorize } from './middleware-chain.js';
+import { createRateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { Operation } from './operation.js';
 import { createProcedureTable } from './procedure-table.js';
 import type { TransportSocket } from './transport.js';
@@ -38,7 +40,8 @@ export const DEFAULT_MAX_IN_FLIGHT_CALLS = 1024;
 export const DEFAULT_MAX_SUBSCRIPTIONS = 1024;
 
 /** Options of `createServer`. */
-export interface ServerOptions<TContract extends Contract, TContext, TMiddleware extends MiddlewareMap = NoMiddleware> {
+export interface ServerOptions<TContract extends Contract, TContext, TMiddleware extends MiddlewareMap = NoMiddleware>
+  extends AdmissionOptions {
   /** One handler per procedure of the contract. */
   handlers: Handlers<TContract, TContext, NoInfer<TMiddleware>>;
   /**
@@ -85,6 +88,12 @@ export interface ServerOptions<TContract extends Contract, TContext, TMiddleware
   maxInFlightCalls?: number;
   /** Live subscriptions per connection; more are refused with TOO_MANY_REQUESTS. Default 1024. */
   maxSubscriptions?: number;
+  /**
+   * Messages per connection (token bucket). A call or subscribe over the limit
+   * gets TOO_MANY_REQUESTS; more consecutive ones than `burst` close the
+   * connection with 4429. `false` turns it off. Default: burst 2,000, 1,000/s.
+   */
+  rateLimit?: RateLimitOptions | false;
 }
 
 /** Outcome of subprotocol negotiation for one upgrade request. */
@@ -109,6 +118,8 @@ export interface AcceptedConnection {
  */
 export interface RpcServerCore<TContract extends Contract, TContext> {
   readonly logger: Logger;
+  /** Origin, connection-count and address checks at the upgrade. */
+  readonly admission: Admission;
   readonly maxPayloadBytes: number;
   /** Interval of ping frames; 0 disables them. */
   readonly heartbeatIntervalMs: number;
@@ -131,7 +142,7 @@ export interface RpcServerCore<TContract extends Contract, TContext> {
 /** The part of the core an adapter drives. */
 export type ServerCoreForAdapters = Pick<
   RpcServerCore<Contract, unknown>,
-  'logger' | 'maxPayloadBytes' | 'heartbeatIntervalMs' | 'closing' | 'negotiate' | 'accept'
+  'logger' | 'admission' | 'maxPayloadBytes' | 'heartbeatIntervalMs' | 'closing' | 'negotiate' | 'accept'
 >;
 
 /** Reads a numeric option: an integer of at least `min` (timers cap at MAX_TIMEOUT_MS), or the default. */
@@ -167,7 +178,7 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
   /** Runs the user's context function for one connection and the params it sent. */
   async function authenticate(connectionId: string, request: IncomingMessage, params: unknown): Promise<Authenticated> {
     let expiresAt: number | undefined;
-    const info = readConnectionInfo(connectionId, request, params, (at) => {
+    const info = readConnectionInfo(connectionId, request, admission.remoteAddress(request), params, (at) => {
       const time = typeof at === 'number' ? at : at.getTime();
       if (!Number.isFinite(time) || time <= 0) throw new TypeError(`expireAt needs a valid time, got ${String(at)}`);
       expiresAt = Math.ceil(time);
@@ -176,8 +187,11 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
     return { ctx, expiresAt };
   }
 
+  const admission = createAdmission(options);
+
   return {
     logger,
+    admission,
     maxPayloadBytes: limits.maxPayloadBytes,
     heartbeatIntervalMs,
     get closing() {
@@ -210,6 +224,7 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
         heartbeatIntervalMs,
         helloTimeoutMs,
         authenticate: (params) => authenticate(connectionId, request, params),
+        rateLimiter: options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}),
         reauthorize: async (entry, ctx, input, meta) => {
           await authorize(entry, ctx, input, new Operation({ kind: 'subscription', meta }));
         },

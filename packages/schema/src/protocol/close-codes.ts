@@ -26,6 +26,8 @@ export const CloseCode = {
   UnsupportedSubprotocol: 4406,
   /** No `hello` arrived within the server's handshake timeout. */
   HandshakeTimeout: 4408,
+  /** The client kept sending over its rate limit. */
+  RateLimited: 4429,
 } as const;
 
 /** One of the close codes above. */
@@ -57,6 +59,8 @@ const CLOSE_ACTIONS: ReadonlyMap<number, CloseAction> = new Map<number, CloseAct
   [CloseCode.Forbidden, 'reauthenticate'],
   [CloseCode.UnsupportedSubprotocol, 'stop'],
   [CloseCode.HandshakeTimeout, 'reconnect'],
+  // Back off and come back: the limit is per connection, the backoff spreads the retries.
+  [CloseCode.RateLimited, 'reconnect'],
 ]);
 
 /** What a client should do after a close with `code` (see `CLOSE_ACTIONS`). */

@@ -113,10 +113,39 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   return `\`${field}\`: ${issue.message}`;
 }
 
+/** Deepest nesting of a payload a server accepts, counted in objects and arrays (the codec's wrapper included). */
+export const MAX_PAYLOAD_DEPTH = 64;
+
+/**
+ * Refuses what no validator should have to walk: nesting deeper than
+ * `MAX_PAYLOAD_DEPTH` (recursive validators and `JSON.stringify` overflow the
+ * stack long before `JSON.parse` does) and `__proto__` keys (prototype
+ * pollution through code that merges inputs into objects).
+ */
+function checkPayload(value: unknown, depth: number): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (depth > MAX_PAYLOAD_DEPTH) throw new ProtocolError(`payload nests deeper than ${String(MAX_PAYLOAD_DEPTH)} levels`);
+  if (Array.isArray(value)) {
+    for (const item of value) checkPayload(item, depth + 1);
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') throw new ProtocolError('payload has a forbidden key "__proto__"');
+    checkPayload((value as Record<string, unknown>)[key], depth + 1);
+  }
+}
+
+function payloadOf(message: AnyMessage): unknown {
+  if (message.type === 'hello' || message.type === 'auth') return message.params;
+  if (message.type === 'call' || message.type === 'subscribe') return message.input;
+  return undefined;
+}
+
 function decodeOne<TMessage extends AnyMessage>(
   value: unknown,
   schemas: Readonly<Record<string, z.ZodType<TMessage>>>,
   codec: Codec,
+  checkPayloads: boolean,
 ): DecodedMessage<TMessage> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, id: undefined, error: new ProtocolError(`a message must be an object, got ${describe(value)}`) };
@@ -135,6 +164,7 @@ function decodeOne<TMessage extends AnyMessage>(
     return { ok: false, id, error: new ProtocolError(`invalid "${String(type)}" message: ${detail}`) };
   }
   try {
+    if (checkPayloads) checkPayload(payloadOf(parsed.data), 1);
     return { ok: true, message: mapPayload(parsed.data, codec.decode) };
   } catch (error) {
     const reason = error instanceof Error ? error.message : 'payload could not be decoded';
@@ -146,6 +176,7 @@ function decodeFrame<TMessage extends AnyMessage>(
   data: string,
   schemas: Readonly<Record<string, z.ZodType<TMessage>>>,
   codec: Codec,
+  checkPayloads: boolean,
 ): DecodedMessage<TMessage>[] {
   let value: unknown;
   try {
@@ -153,24 +184,25 @@ function decodeFrame<TMessage extends AnyMessage>(
   } catch {
     throw new ProtocolError('frame is not valid JSON');
   }
-  if (!Array.isArray(value)) return [decodeOne(value, schemas, codec)];
+  if (!Array.isArray(value)) return [decodeOne(value, schemas, codec, checkPayloads)];
   if (value.length === 0) throw new ProtocolError('a batch frame must hold at least one message');
   if (value.length > MAX_BATCH_SIZE) {
     throw new ProtocolError(`a batch frame holds at most ${String(MAX_BATCH_SIZE)} messages, got ${String(value.length)}`);
   }
-  return value.map((item) => decodeOne(item, schemas, codec));
+  return value.map((item) => decodeOne(item, schemas, codec, checkPayloads));
 }
 
 /**
  * Decodes a text frame sent by a client. Throws `ProtocolError` when the frame as
  * a whole is unusable (not JSON, empty or oversized batch); otherwise returns one
- * entry per message, valid or not, in order.
+ * entry per message, valid or not, in order. Payloads are checked for depth and
+ * `__proto__` keys before the codec sees them (`MAX_PAYLOAD_DEPTH`).
  */
 export function decodeClientFrame(data: string, codec: Codec): DecodedMessage<ClientMessage>[] {
-  return decodeFrame(data, clientMessageSchemas, codec);
+  return decodeFrame(data, clientMessageSchemas, codec, true);
 }
 
 /** Decodes a text frame sent by a server; same contract as `decodeClientFrame`. */
 export function decodeServerFrame(data: string, codec: Codec): DecodedMessage<ServerMessage>[] {
-  return decodeFrame(data, serverMessageSchemas, codec);
+  return decodeFrame(data, serverMessageSchemas, codec, false);
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { closeAction, CloseCode } from './close-codes.js';
 import { jsonCodec, superjsonCodec } from './codec.js';
 import { RpcErrorCode } from './error-codes.js';
-import { MAX_BATCH_FRAME_LENGTH } from './frame.js';
+import { MAX_BATCH_FRAME_LENGTH, MAX_PAYLOAD_DEPTH } from './frame.js';
 import {
   clientMessageSchemas,
   MAX_BATCH_SIZE,
@@ -190,7 +190,15 @@ describe('PROTOCOL.md "Limits" table', () => {
   const table = readTable('### Limits');
 
   it('lists exactly the exported limits, with the same values', () => {
-    const limits = { MAX_ID_LENGTH, MAX_PATH_LENGTH, MAX_BATCH_SIZE, MAX_TIMEOUT_MS, MAX_BATCH_FRAME_LENGTH, MAX_META_ENTRIES };
+    const limits = {
+      MAX_ID_LENGTH,
+      MAX_PATH_LENGTH,
+      MAX_BATCH_SIZE,
+      MAX_TIMEOUT_MS,
+      MAX_BATCH_FRAME_LENGTH,
+      MAX_META_ENTRIES,
+      MAX_PAYLOAD_DEPTH,
+    };
     const documented = table.rows.map(
       (row) => [row.Constant as string, toInteger(row.Value as string, `limit ${String(row.Constant)}`)] as const,
     );

@@ -113,6 +113,13 @@ export function attachWebSocketServer(
       refuseUpgrade(socket, 503, 'server shutting down');
       return;
     }
+    const admitted = core.admission.admit(request);
+    if (typeof admitted !== 'function') {
+      refuseUpgrade(socket, admitted.status, admitted.reason);
+      return;
+    }
+    // The raw socket closes in every case (refused handshake, or later WebSocket close): free the slots then.
+    socket.once('close', admitted);
     const negotiation = core.negotiate(offeredSubprotocols(request));
     if (negotiation.kind === 'missing') {
       refuseUpgrade(socket, 400, negotiation.reason);
