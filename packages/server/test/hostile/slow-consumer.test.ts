@@ -1,0 +1,55 @@
+import { defineContract, subscription } from '@wirecall/schema';
+import { rawClient, startTestServer, withTimeout } from '@wirecall/testing';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+const api = defineContract({ firehose: subscription({ event: z.string() }) });
+const EVENT = 'x'.repeat(1024);
+
+/** Resolves once `read()` has not changed for `stableChecks` consecutive checks 10 ms apart (bounded by the caller). */
+async function plateau(read: () => number, stableChecks: number): Promise<number> {
+  let last = read();
+  let stable = 0;
+  while (stable < stableChecks) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const now = read();
+    stable = now === last ? stable + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+
+describe('slow consumer', () => {
+  it('stops pulling a subscription while the client reads nothing, and resumes when it reads again', async () => {
+    let produced = 0;
+    const { url } = await startTestServer(api, {
+      sendHighWaterMarkBytes: 64 * 1024,
+      handlers: {
+        firehose: async function* () {
+          for (;;) {
+            produced += 1;
+            yield EVENT;
+          }
+        },
+      },
+    });
+    const raw = await rawClient(url);
+    raw.send({ type: 'subscribe', id: 's', path: 'firehose' });
+    await raw.nextMessage();
+    // Stop reading: the kernel buffers fill, then the server's socket buffer passes the high-water mark.
+    raw.socket.pause();
+    const stalled = await withTimeout(plateau(() => produced, 20), 5000, 'the producer to stall');
+    // Without backpressure a tight generator produces hundreds of MB in that time; with it, the kernel
+    // buffers (a few MB on loopback) plus the 64 KiB high-water mark bound what was produced.
+    expect(stalled * EVENT.length).toBeLessThan(32 * 1024 * 1024);
+    raw.socket.resume();
+    await withTimeout(
+      (async () => {
+        while (produced <= stalled) await raw.nextMessage();
+      })(),
+      5000,
+      'the producer to resume',
+    );
+    expect(produced).toBeGreaterThan(stalled);
+  });
+});
