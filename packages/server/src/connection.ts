@@ -39,6 +39,8 @@ export interface ConnectionDeps {
   readonly procedures: ReadonlyMap<string, ProcedureEntry>;
   readonly logger: Logger;
   readonly sendHighWaterMarkBytes: number;
+  /** How long a client may stay over the high-water mark before it is disconnected. */
+  readonly slowConsumerTimeoutMs: number;
   readonly limits: Limits;
   readonly heartbeatIntervalMs: number;
   readonly helloTimeoutMs: number;
@@ -134,11 +136,29 @@ export function createConnection(deps: ConnectionDeps): Connection {
     connectionId: deps.id,
     writer,
     logger,
+    writable: waitWritable,
     context: () => ctx,
     release: (id, op) => {
       if (operations.get(id) === op) operations.delete(id);
     },
   });
+
+  /**
+   * Waits until the client reads again; a client over the high-water mark for
+   * longer than `slowConsumerTimeoutMs` is disconnected with 4499.
+   */
+  async function waitWritable(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const writable = writer.writable();
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        closeWith(CloseCode.SlowConsumer, `the client read nothing for ${String(deps.slowConsumerTimeoutMs)} ms`);
+        resolve();
+      }, deps.slowConsumerTimeoutMs);
+    });
+    await Promise.race([writable, timeout]);
+    clearTimeout(timer);
+  }
 
   /** An answered operation no longer counts against the limits, even if its handler still winds down. */
   function freeSlot(op: Operation): void {

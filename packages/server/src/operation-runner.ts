@@ -35,6 +35,8 @@ export interface OperationRunnerDeps {
   readonly connectionId: string;
   readonly writer: FrameWriter;
   readonly logger: Logger;
+  /** Resolves once the client has read enough for subscriptions to go on (see `sendHighWaterMarkBytes`). */
+  readonly writable: () => Promise<void>;
   /** The current connection context (it changes on re-authentication). */
   readonly context: () => unknown;
   /** Called once an operation has fully ended (its handler returned, its generator finished): forget its id. */
@@ -104,7 +106,7 @@ export function createOperationRunner(deps: OperationRunnerDeps): OperationRunne
           op.answer();
           break;
         }
-        await writer.writable();
+        await deps.writable();
       }
     } catch (error) {
       fail(op, id, entry, error);

@@ -30,6 +30,8 @@ import type { TransportSocket } from './transport.js';
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 /** Default outgoing buffer above which subscriptions pause: 1 MiB. */
 export const DEFAULT_SEND_HIGH_WATER_MARK_BYTES = 1024 * 1024;
+/** Default time a client may stay over the send high-water mark before it is disconnected. */
+export const DEFAULT_SLOW_CONSUMER_TIMEOUT_MS = 30_000;
 /** Default time a client has to send `hello` after the upgrade. */
 export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
 /** Default heartbeat interval (ping frames from the server, `ping` messages from the client). */
@@ -76,6 +78,8 @@ export interface ServerOptions<TContract extends Contract, TContext, TMiddleware
   maxPayloadBytes?: number;
   /** Outgoing bytes buffered per connection above which subscriptions wait for the client to read. Default 1 MiB. */
   sendHighWaterMarkBytes?: number;
+  /** How long a client may stay above `sendHighWaterMarkBytes` before it is disconnected with 4499. Default 30 s. */
+  slowConsumerTimeoutMs?: number;
   /** Time a client has to send `hello` after the upgrade; then the socket closes with 4408. Default 10 s. */
   helloTimeoutMs?: number;
   /**
@@ -174,6 +178,12 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
   };
   const heartbeatIntervalMs = countOption('heartbeatIntervalMs', options.heartbeatIntervalMs, DEFAULT_HEARTBEAT_INTERVAL_MS, 0);
   const helloTimeoutMs = countOption('helloTimeoutMs', options.helloTimeoutMs, DEFAULT_HELLO_TIMEOUT_MS, 1);
+  const slowConsumerTimeoutMs = countOption(
+    'slowConsumerTimeoutMs',
+    options.slowConsumerTimeoutMs,
+    DEFAULT_SLOW_CONSUMER_TIMEOUT_MS,
+    1,
+  );
 
   /** Runs the user's context function for one connection and the params it sent. */
   async function authenticate(connectionId: string, request: IncomingMessage, params: unknown): Promise<Authenticated> {
@@ -220,6 +230,7 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
         procedures,
         logger,
         sendHighWaterMarkBytes: options.sendHighWaterMarkBytes ?? DEFAULT_SEND_HIGH_WATER_MARK_BYTES,
+        slowConsumerTimeoutMs,
         limits,
         heartbeatIntervalMs,
         helloTimeoutMs,

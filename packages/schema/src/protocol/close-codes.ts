@@ -28,6 +28,8 @@ export const CloseCode = {
   HandshakeTimeout: 4408,
   /** The client kept sending over its rate limit. */
   RateLimited: 4429,
+  /** The client read nothing for too long while the server had data for it (slow consumer). */
+  SlowConsumer: 4499,
 } as const;
 
 /** One of the close codes above. */
@@ -61,6 +63,8 @@ const CLOSE_ACTIONS: ReadonlyMap<number, CloseAction> = new Map<number, CloseAct
   [CloseCode.HandshakeTimeout, 'reconnect'],
   // Back off and come back: the limit is per connection, the backoff spreads the retries.
   [CloseCode.RateLimited, 'reconnect'],
+  // The next connection starts with empty buffers; a client that stalled (a sleeping tab) catches up.
+  [CloseCode.SlowConsumer, 'reconnect'],
 ]);
 
 /** What a client should do after a close with `code` (see `CLOSE_ACTIONS`). */

@@ -1,5 +1,5 @@
 import { defineContract, subscription } from '@wirecall/schema';
-import { rawClient, startTestServer, withTimeout } from '@wirecall/testing';
+import { createDeferred, rawClient, startTestServer, withTimeout } from '@wirecall/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
@@ -51,5 +51,31 @@ describe('slow consumer', () => {
       'the producer to resume',
     );
     expect(produced).toBeGreaterThan(stalled);
+  });
+
+  it('disconnects with 4499 a client that stays over the high-water mark too long', async () => {
+    const stopped = createDeferred();
+    const { url } = await startTestServer(api, {
+      sendHighWaterMarkBytes: 64 * 1024,
+      slowConsumerTimeoutMs: 100,
+      handlers: {
+        firehose: async function* () {
+          try {
+            for (;;) yield EVENT;
+          } finally {
+            stopped.resolve();
+          }
+        },
+      },
+    });
+    const raw = await rawClient(url);
+    raw.send({ type: 'subscribe', id: 's', path: 'firehose' });
+    await raw.nextMessage();
+    raw.socket.pause();
+    // The server gives up on the client: the subscription ends while the client still reads nothing.
+    await withTimeout(stopped.promise, 5000, 'the server to drop the slow consumer');
+    raw.socket.resume();
+    // Reading again drains what was queued, then the close frame.
+    await expect(raw.closed(5000)).resolves.toMatchObject({ code: 4499, reason: 'the client read nothing for 100 ms' });
   });
 });
