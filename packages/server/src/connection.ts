@@ -112,9 +112,7 @@ const NOT_STARTED = { retry: 'safe' } as const;
 /** Creates the connection for one accepted socket, in state `awaiting-hello`. */
 export function createConnection(deps: ConnectionDeps): Connection {
   const { socket, procedures, logger, limits } = deps;
-  const writer = createFrameWriter(socket, deps.codec, deps.sendHighWaterMarkBytes, (error) => {
-    logger.warn('write to socket failed', { connectionId: deps.id, error });
-  });
+  const writer = createFrameWriter(socket, deps.codec, deps.sendHighWaterMarkBytes);
   const operations = new Map<string, Operation>();
   const tasks = new Set<Promise<void>>();
   let state: ConnectionState = 'awaiting-hello';

@@ -1,5 +1,10 @@
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 import type { Contract } from '@wirecall/schema';
@@ -32,6 +37,8 @@ export interface ListenOptions {
   host?: string;
   /** URL path of the WebSocket endpoint. Default `/`. */
   path?: string;
+  /** Serve `wss://`: the PEM certificate (chain) and private key of an HTTPS server. */
+  tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 /** Where a listening server can be reached. */
@@ -124,10 +131,15 @@ export function createServer<
 
   return {
     async listen(listenOptions = {}) {
-      const server = createHttpServer((_request, response) => {
+      const answerPlainRequest = (_request: IncomingMessage, response: ServerResponse): void => {
         response.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
         response.end('this endpoint only accepts WebSocket upgrades\n');
-      });
+      };
+      const { tls } = listenOptions;
+      const server =
+        tls === undefined
+          ? createHttpServer(answerPlainRequest)
+          : createHttpsServer({ cert: tls.cert, key: tls.key }, answerPlainRequest);
       owned.push(server);
       attach(server, { path: listenOptions.path ?? '/' });
       await new Promise<void>((resolve, reject) => {
@@ -143,7 +155,8 @@ export function createServer<
       const { port, address, family } = server.address() as AddressInfo;
       // Bound to every interface: `localhost` is an address a client can use; `::` is not.
       const host = address === '::' || address === '0.0.0.0' ? 'localhost' : family === 'IPv6' ? `[${address}]` : address;
-      return { port, url: `ws://${host}:${String(port)}${listenOptions.path ?? '/'}` };
+      const scheme = tls === undefined ? 'ws' : 'wss';
+      return { port, url: `${scheme}://${host}:${String(port)}${listenOptions.path ?? '/'}` };
     },
     attach,
     createCaller: (ctx) => core.createCaller(ctx),

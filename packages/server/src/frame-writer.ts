@@ -15,7 +15,7 @@ export interface FrameWriter {
   readonly end: () => void;
 }
 
-/** After `end()` the connection is going away; a failed last write changes nothing. */
+/** For writes whose outcome nothing waits on: the frames before the last one of a flush, and the last writes after `end()`. */
 function ignoreWriteError(): void {}
 
 /**
@@ -29,7 +29,6 @@ export function createFrameWriter(
   socket: TransportSocket,
   codec: Codec,
   highWaterMarkBytes: number,
-  onWriteError: (error: Error) => void,
 ): FrameWriter {
   let queue: string[] = [];
   let queuedBytes = 0;
@@ -59,13 +58,13 @@ export function createFrameWriter(
   }
 
   function afterWrite(error?: Error | null): void {
-    // `ws` reports success as `null` or `undefined`, depending on the path the write took.
+    // `ws` reports success as `null` or `undefined`, depending on the path the write took. A failed
+    // write means the socket is closing or broken: its `close` event ends the connection, so stop here.
     if (error !== undefined && error !== null) {
       closed = true;
       queue = [];
       queuedBytes = 0;
       releaseWaiters();
-      onWriteError(error);
       return;
     }
     if (queue.length > 0 && !closed) {

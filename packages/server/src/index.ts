@@ -25,6 +25,7 @@ export {
   DEFAULT_MAX_IN_FLIGHT_CALLS,
   DEFAULT_MAX_SUBSCRIPTIONS,
   type ServerOptions,
+  type CompressionOptions,
 } from './rpc-server.js';
 export { HandlerMismatchError } from './procedure-table.js';
 export type { ConnectionInfo } from './connection-info.js';

@@ -41,6 +41,14 @@ export const DEFAULT_MAX_IN_FLIGHT_CALLS = 1024;
 /** Default limit of live subscriptions per connection. */
 export const DEFAULT_MAX_SUBSCRIPTIONS = 1024;
 
+/** permessage-deflate settings. */
+export interface CompressionOptions {
+  /** Frames smaller than this are sent uncompressed. Default 1024. */
+  readonly thresholdBytes?: number;
+  /** zlib level, 1 (fast) to 9 (small). Default 3. */
+  readonly level?: number;
+}
+
 /** Options of `createServer`. */
 export interface ServerOptions<TContract extends Contract, TContext, TMiddleware extends MiddlewareMap = NoMiddleware>
   extends AdmissionOptions {
@@ -80,6 +88,13 @@ export interface ServerOptions<TContract extends Contract, TContext, TMiddleware
   sendHighWaterMarkBytes?: number;
   /** How long a client may stay above `sendHighWaterMarkBytes` before it is disconnected with 4499. Default 30 s. */
   slowConsumerTimeoutMs?: number;
+  /**
+   * permessage-deflate, off by default: it costs CPU and memory per connection
+   * and small RPC messages gain little. When on, frames under `thresholdBytes`
+   * (default 1 KiB) are sent uncompressed, windows are capped for bounded memory,
+   * and `maxPayloadBytes` still bounds every frame after decompression.
+   */
+  compression?: CompressionOptions | false;
   /** Time a client has to send `hello` after the upgrade; then the socket closes with 4408. Default 10 s. */
   helloTimeoutMs?: number;
   /**
@@ -125,6 +140,8 @@ export interface RpcServerCore<TContract extends Contract, TContext> {
   /** Origin, connection-count and address checks at the upgrade. */
   readonly admission: Admission;
   readonly maxPayloadBytes: number;
+  /** permessage-deflate settings, or `false`. */
+  readonly compression: CompressionOptions | false;
   /** Interval of ping frames; 0 disables them. */
   readonly heartbeatIntervalMs: number;
   /** Whether `close()` was called; adapters refuse new upgrades once it was. */
@@ -146,7 +163,7 @@ export interface RpcServerCore<TContract extends Contract, TContext> {
 /** The part of the core an adapter drives. */
 export type ServerCoreForAdapters = Pick<
   RpcServerCore<Contract, unknown>,
-  'logger' | 'admission' | 'maxPayloadBytes' | 'heartbeatIntervalMs' | 'closing' | 'negotiate' | 'accept'
+  'logger' | 'admission' | 'maxPayloadBytes' | 'compression' | 'heartbeatIntervalMs' | 'closing' | 'negotiate' | 'accept'
 >;
 
 /** Reads a numeric option: an integer of at least `min` (timers cap at MAX_TIMEOUT_MS), or the default. */
@@ -203,6 +220,7 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
     logger,
     admission,
     maxPayloadBytes: limits.maxPayloadBytes,
+    compression: options.compression ?? false,
     heartbeatIntervalMs,
     get closing() {
       return closing;

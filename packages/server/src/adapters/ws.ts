@@ -3,7 +3,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 
 import { CloseCode, limitCloseReason } from '@wirecall/schema/protocol';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer, type PerMessageDeflateOptions, type RawData, type WebSocket } from 'ws';
 
 import { parseRequestUrl } from '../connection-info.js';
 import type { ServerCoreForAdapters } from '../rpc-server.js';
@@ -19,6 +19,18 @@ export interface WebSocketAttachment {
 export interface AttachOptions {
   /** URL path that accepts WebSocket upgrades; other paths are left to other listeners. */
   path: string;
+}
+
+/** Bounded-memory permessage-deflate: small windows, a concurrency cap, and a size threshold. */
+function deflateOptions(compression: ServerCoreForAdapters['compression']): PerMessageDeflateOptions | false {
+  if (compression === false) return false;
+  return {
+    threshold: compression.thresholdBytes ?? 1024,
+    zlibDeflateOptions: { level: compression.level ?? 3, memLevel: 7 },
+    serverMaxWindowBits: 12,
+    clientMaxWindowBits: 12,
+    concurrencyLimit: 10,
+  };
 }
 
 function toTransport(ws: WebSocket): TransportSocket {
@@ -75,7 +87,7 @@ export function attachWebSocketServer(
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
-    perMessageDeflate: false,
+    perMessageDeflate: deflateOptions(core.compression),
     maxPayload: core.maxPayloadBytes,
     handleProtocols: (_offered, request) => selected.get(request) ?? false,
   });
