@@ -42,6 +42,8 @@ export interface PendingRequest {
 export class RequestRegistry {
   #requests = new Map<string, PendingRequest>();
   #sent = new Set<string>();
+  /** Requests waiting to be sent, by kind, in the order they became ready: a pump visits only these. */
+  #waiting = { call: new Set<PendingRequest>(), subscription: new Set<PendingRequest>() };
   #sentCalls = 0;
 
   /** Number of live requests. */
@@ -59,8 +61,10 @@ export class RequestRegistry {
     return this.#sent.size - this.#sentCalls;
   }
 
+  /** Registers a request; it waits until `markSent`. */
   add(request: PendingRequest): void {
     this.#requests.set(request.id, request);
+    this.#waiting[request.kind].add(request);
   }
 
   get(id: string): PendingRequest | undefined {
@@ -74,28 +78,31 @@ export class RequestRegistry {
   markSent(request: PendingRequest): void {
     if (this.#sent.has(request.id)) return;
     this.#sent.add(request.id);
+    this.#waiting[request.kind].delete(request);
     if (request.kind === 'call') this.#sentCalls += 1;
   }
 
-  /** The request is no longer on the wire but still live (it will be sent again). */
+  /** The request is no longer on the wire but still live: it waits to be sent again. */
   markUnsent(request: PendingRequest): void {
     if (!this.#sent.delete(request.id)) return;
     if (request.kind === 'call') this.#sentCalls -= 1;
+    if (this.#requests.has(request.id)) this.#waiting[request.kind].add(request);
   }
 
   /** Removes the request and disposes of its timer and listener. Returns it if it was live. */
   delete(id: string): PendingRequest | undefined {
     const request = this.#requests.get(id);
     if (request === undefined) return undefined;
-    this.markUnsent(request);
     this.#requests.delete(id);
+    this.markUnsent(request);
+    this.#waiting[request.kind].delete(request);
     request.dispose();
     return request;
   }
 
-  /** Requests not on the wire, in the order they were issued. */
-  unsent(): PendingRequest[] {
-    return [...this.#requests.values()].filter((request) => !this.#sent.has(request.id));
+  /** Requests of `kind` waiting to be sent, oldest first; safe to mark them sent while iterating. */
+  waiting(kind: PendingRequest['kind']): ReadonlySet<PendingRequest> {
+    return this.#waiting[kind];
   }
 
   /** Every live request, in the order they were issued. */

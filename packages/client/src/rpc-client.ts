@@ -133,10 +133,12 @@ export function createClient<TContract extends Contract>(contract: TContract, op
   /** Sends what waits, within the server's limits, while the connection is open and not going away. */
   function pump(): void {
     if (state !== 'open' || draining || limits === undefined) return;
-    for (const request of registry.unsent()) {
-      if (request.kind === 'call' ? registry.sentCalls >= limits.maxInFlightCalls : registry.sentSubscriptions >= limits.maxSubscriptions) {
-        continue;
-      }
+    for (const request of registry.waiting('subscription')) {
+      if (registry.sentSubscriptions >= limits.maxSubscriptions) break;
+      transmit(request, limits);
+    }
+    for (const request of registry.waiting('call')) {
+      if (registry.sentCalls >= limits.maxInFlightCalls) break;
       transmit(request, limits);
     }
   }

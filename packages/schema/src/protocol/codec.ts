@@ -20,6 +20,43 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Nesting beyond which the plain-JSON check gives up and lets superjson decide. */
+const PLAIN_CHECK_DEPTH = 64;
+
+/**
+ * Whether `value` survives `JSON.stringify` + `JSON.parse` unchanged: finite
+ * numbers other than -0, strings, booleans, null, dense arrays and plain
+ * objects of those. Such values need no superjson metadata, and checking is
+ * much cheaper than superjson's generic walk.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (depth > PLAIN_CHECK_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let index = 0; index < value.length; index += 1) {
+          if (!(index in value) || !isPlainJson(value[index], depth + 1)) return false;
+        }
+        return true;
+      }
+      const prototype: unknown = Object.getPrototypeOf(value);
+      if (prototype !== Object.prototype && prototype !== null) return false;
+      for (const key in value) {
+        if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 /**
  * The default codec: superjson, so `Date`, `Map`, `Set`, `BigInt`, `undefined`,
  * `RegExp` and `URL` survive the trip. Wire form: `{ "json": …, "meta"?: … }`.
@@ -27,6 +64,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export const superjsonCodec: Codec = {
   name: 'superjson',
   encode: (value) => {
+    if (isPlainJson(value, 0)) return { json: value };
     const { json, meta } = superjson.serialize(value);
     return meta === undefined ? { json } : { json, meta };
   },
@@ -34,7 +72,9 @@ export const superjsonCodec: Codec = {
     if (!isPlainObject(wire) || !('json' in wire)) {
       throw new ProtocolError('superjson payload must be an object with a "json" field');
     }
-    if (wire.meta !== undefined && !isPlainObject(wire.meta)) {
+    // Without metadata there is nothing to revive: the JSON is the value.
+    if (wire.meta === undefined) return wire.json;
+    if (!isPlainObject(wire.meta)) {
       throw new ProtocolError('superjson payload "meta" must be an object');
     }
     try {

@@ -9,6 +9,7 @@ import {
   type ClientMessage,
   type ServerMessage,
 } from './messages.js';
+import { readClientEnvelope, readServerEnvelope } from './fast-envelope.js';
 import { ProtocolError } from './protocol-error.js';
 
 /**
@@ -141,15 +142,36 @@ function payloadOf(message: AnyMessage): unknown {
   return undefined;
 }
 
-function decodeOne<TMessage extends AnyMessage>(
-  value: unknown,
-  schemas: Readonly<Record<string, z.ZodType<TMessage>>>,
+/** How one direction reads its messages: the fast hand-written check, then the zod schemas. */
+interface Reader<TMessage extends AnyMessage> {
+  readonly fast: (raw: Record<string, unknown>) => TMessage | undefined;
+  readonly schemas: Readonly<Record<string, z.ZodType<TMessage>>>;
+  /** Whether payloads are checked for depth and `__proto__` keys (what a server receives). */
+  readonly checkPayloads: boolean;
+}
+
+function decodePayload<TMessage extends AnyMessage>(
+  message: TMessage,
+  id: string | undefined,
   codec: Codec,
   checkPayloads: boolean,
 ): DecodedMessage<TMessage> {
+  try {
+    if (checkPayloads) checkPayload(payloadOf(message), 1);
+    return { ok: true, message: mapPayload(message, codec.decode) };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'payload could not be decoded';
+    return { ok: false, id, error: new ProtocolError(reason, { cause: error }) };
+  }
+}
+
+function decodeOne<TMessage extends AnyMessage>(value: unknown, reader: Reader<TMessage>, codec: Codec): DecodedMessage<TMessage> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, id: undefined, error: new ProtocolError(`a message must be an object, got ${describe(value)}`) };
   }
+  const fast = reader.fast(value as Record<string, unknown>);
+  if (fast !== undefined) return decodePayload(fast, (fast as { id?: string }).id, codec, reader.checkPayloads);
+  const { schemas } = reader;
   const id = readId(value);
   const type = (value as { type?: unknown }).type;
   const schema = typeof type === 'string' && Object.hasOwn(schemas, type) ? schemas[type] : undefined;
@@ -163,34 +185,26 @@ function decodeOne<TMessage extends AnyMessage>(
     const detail = first === undefined ? 'invalid message' : formatIssue(first);
     return { ok: false, id, error: new ProtocolError(`invalid "${String(type)}" message: ${detail}`) };
   }
-  try {
-    if (checkPayloads) checkPayload(payloadOf(parsed.data), 1);
-    return { ok: true, message: mapPayload(parsed.data, codec.decode) };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : 'payload could not be decoded';
-    return { ok: false, id, error: new ProtocolError(reason, { cause: error }) };
-  }
+  return decodePayload(parsed.data, id, codec, reader.checkPayloads);
 }
 
-function decodeFrame<TMessage extends AnyMessage>(
-  data: string,
-  schemas: Readonly<Record<string, z.ZodType<TMessage>>>,
-  codec: Codec,
-  checkPayloads: boolean,
-): DecodedMessage<TMessage>[] {
+function decodeFrame<TMessage extends AnyMessage>(data: string, reader: Reader<TMessage>, codec: Codec): DecodedMessage<TMessage>[] {
   let value: unknown;
   try {
     value = JSON.parse(data);
   } catch {
     throw new ProtocolError('frame is not valid JSON');
   }
-  if (!Array.isArray(value)) return [decodeOne(value, schemas, codec, checkPayloads)];
+  if (!Array.isArray(value)) return [decodeOne(value, reader, codec)];
   if (value.length === 0) throw new ProtocolError('a batch frame must hold at least one message');
   if (value.length > MAX_BATCH_SIZE) {
     throw new ProtocolError(`a batch frame holds at most ${String(MAX_BATCH_SIZE)} messages, got ${String(value.length)}`);
   }
-  return value.map((item) => decodeOne(item, schemas, codec, checkPayloads));
+  return value.map((item) => decodeOne(item, reader, codec));
 }
+
+const clientReader: Reader<ClientMessage> = { fast: readClientEnvelope, schemas: clientMessageSchemas, checkPayloads: true };
+const serverReader: Reader<ServerMessage> = { fast: readServerEnvelope, schemas: serverMessageSchemas, checkPayloads: false };
 
 /**
  * Decodes a text frame sent by a client. Throws `ProtocolError` when the frame as
@@ -199,10 +213,10 @@ function decodeFrame<TMessage extends AnyMessage>(
  * `__proto__` keys before the codec sees them (`MAX_PAYLOAD_DEPTH`).
  */
 export function decodeClientFrame(data: string, codec: Codec): DecodedMessage<ClientMessage>[] {
-  return decodeFrame(data, clientMessageSchemas, codec, true);
+  return decodeFrame(data, clientReader, codec);
 }
 
 /** Decodes a text frame sent by a server; same contract as `decodeClientFrame`. */
 export function decodeServerFrame(data: string, codec: Codec): DecodedMessage<ServerMessage>[] {
-  return decodeFrame(data, serverMessageSchemas, codec, false);
+  return decodeFrame(data, serverReader, codec);
 }
