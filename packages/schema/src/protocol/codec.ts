@@ -52,7 +52,10 @@ function isPlainJson(value: unknown, depth: number): boolean {
       }
       return true;
     }
-    default:
+    case 'undefined':
+    case 'bigint':
+    case 'symbol':
+    case 'function':
       return false;
   }
 }
@@ -78,7 +81,7 @@ export const superjsonCodec: Codec = {
       throw new ProtocolError('superjson payload "meta" must be an object');
     }
     try {
-      return superjson.deserialize({ json: wire.json as never, meta: wire.meta as never });
+      return superjson.deserialize({ json: wire.json as never, meta: wire.meta });
     } catch (error) {
       throw new ProtocolError('superjson payload could not be decoded', { cause: error });
     }
