@@ -78,7 +78,9 @@ function callInProcess(
         fail(new RpcError(RpcErrorCode.Timeout, `deadline of ${String(timeoutMs)} ms exceeded`));
       });
     }
-    invokeCall(entry, input, ctx, op)
+    // `invokeCall` may throw synchronously; run it inside a promise chain so that every failure is normalized.
+    Promise.resolve()
+      .then(() => invokeCall(entry, input, ctx, op))
       .then(resolve, (error: unknown) => {
         reject(normalizeError(error, entry, logger));
       })

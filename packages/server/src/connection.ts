@@ -164,7 +164,8 @@ export function createConnection(deps: ConnectionDeps): Connection {
     else subscriptionCount -= 1;
   }
 
-  function track(task: Promise<void>): void {
+  function track(task: Promise<void> | undefined): void {
+    if (task === undefined) return;
     tasks.add(task);
     void task.finally(() => tasks.delete(task));
   }

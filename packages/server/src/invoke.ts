@@ -1,7 +1,7 @@
 import { runMiddleware } from './middleware-chain.js';
 import type { Operation } from './operation.js';
 import type { ProcedureEntry } from './procedure-table.js';
-import { parseInput, parseOutput } from './validate.js';
+import { isPromiseLike, parseInput, parseOutput, type MaybePromise } from './validate.js';
 
 function handlerOptions(entry: ProcedureEntry, input: unknown, ctx: unknown, operation: Operation) {
   return {
@@ -29,24 +29,27 @@ function startCall(entry: ProcedureEntry, input: unknown, ctx: unknown, operatio
 
 /**
  * Runs a query or mutation: validates the input, runs the middleware (if any),
- * calls the handler, validates the output. Throws whatever the handler or a
- * middleware threw (see `normalizeError`).
+ * calls the handler, validates the output. Returns the output itself when all
+ * of that was synchronous (no promise, no microtask: the common case of a
+ * synchronous handler), or a promise of it. Throws, or rejects with, whatever
+ * the handler or a middleware threw (see `normalizeError`).
  */
-export async function invokeCall(
-  entry: ProcedureEntry,
-  rawInput: unknown,
-  ctx: unknown,
-  operation: Operation,
-): Promise<unknown> {
-  const { input: inputSchema, output: outputSchema } = entry.procedure['~rpc'];
-  const input = await parseInput(inputSchema, rawInput);
+export function invokeCall(entry: ProcedureEntry, rawInput: unknown, ctx: unknown, operation: Operation): MaybePromise<unknown> {
+  const input = parseInput(entry.procedure['~rpc'].input, rawInput);
+  if (isPromiseLike(input)) return Promise.resolve(input).then((value) => callWithInput(entry, value, ctx, operation));
+  return callWithInput(entry, input, ctx, operation);
+}
+
+function callWithInput(entry: ProcedureEntry, input: unknown, ctx: unknown, operation: Operation): MaybePromise<unknown> {
+  const outputSchema = entry.procedure['~rpc'].output;
   if (entry.middleware.length > 0) {
     // Output validation is part of the chain: middleware observes the validated output, or its failure.
     return runMiddleware(entry, ctx, input, operation, async (finalCtx) =>
       parseOutput(outputSchema, await startCall(entry, input, finalCtx, operation), entry.path),
     );
   }
-  const output = await startCall(entry, input, ctx, operation);
+  const output = startCall(entry, input, ctx, operation);
+  if (isPromiseLike(output)) return Promise.resolve(output).then((value) => parseOutput(outputSchema, value, entry.path));
   return parseOutput(outputSchema, output, entry.path);
 }
 

@@ -9,6 +9,7 @@ import {
 
 import type { FrameWriter } from './frame-writer.js';
 import { invokeCall, openSubscription } from './invoke.js';
+import { isPromiseLike } from './validate.js';
 import type { Logger } from './logger.js';
 import { normalizeError } from './normalize-error.js';
 import type { Operation } from './operation.js';
@@ -24,7 +25,8 @@ export function errorMessage(id: string, error: RpcError): ReplyMessage {
 
 /** Runs the operations of one connection and writes their replies. */
 export interface OperationRunner {
-  readonly runCall: (op: Operation, entry: ProcedureEntry, message: CallMessage) => Promise<void>;
+  /** Runs a call; returns a promise only when something in it was asynchronous. */
+  readonly runCall: (op: Operation, entry: ProcedureEntry, message: CallMessage) => Promise<void> | undefined;
   readonly runSubscription: (op: Operation, entry: ProcedureEntry, message: SubscribeMessage) => Promise<void>;
   /** Sends the one final message of an operation, unless it already ended (cancel, timeout, close). */
   readonly finish: (op: Operation, message: ReplyMessage, path: string) => void;
@@ -69,17 +71,30 @@ export function createOperationRunner(deps: OperationRunnerDeps): OperationRunne
     if (!op.answered) finish(op, errorMessage(id, normalizeError(error, entry, logger)), entry.path);
   }
 
-  async function runCall(op: Operation, entry: ProcedureEntry, message: CallMessage): Promise<void> {
+  function runCall(op: Operation, entry: ProcedureEntry, message: CallMessage): Promise<void> | undefined {
     const { id } = message;
-    try {
-      const output = await invokeCall(entry, message.input, deps.context(), op);
+    const succeed = (output: unknown): void => {
       finish(op, { type: MessageType.Result, id, output }, entry.path);
-    } catch (error) {
+      settleCall();
+    };
+    const failCall = (error: unknown): void => {
       fail(op, id, entry, error);
-    } finally {
+      settleCall();
+    };
+    function settleCall(): void {
       op.clearDeadline();
       deps.release(id, op);
     }
+    let output: unknown;
+    try {
+      output = invokeCall(entry, message.input, deps.context(), op);
+    } catch (error) {
+      failCall(error);
+      return undefined;
+    }
+    if (isPromiseLike(output)) return Promise.resolve(output).then(succeed, failCall);
+    succeed(output);
+    return undefined;
   }
 
   async function runSubscription(op: Operation, entry: ProcedureEntry, message: SubscribeMessage): Promise<void> {
