@@ -41,7 +41,7 @@ export { encodeMessage, encodeFrames, MAX_BATCH_FRAME_LENGTH, MAX_PAYLOAD_DEPTH,
 export { ProtocolError } from './protocol-error.js';
 
 /** Payload codecs */
-export { superjsonCodec, jsonCodec, type Codec } from './codec.js';
+export { superjsonCodec, jsonCodec, MAX_BIGINT_LENGTH, type Codec } from './codec.js';
 
 /** Close codes */
 export { CloseCode, closeAction, limitCloseReason, utf8ByteLength, type CloseAction } from './close-codes.js';
