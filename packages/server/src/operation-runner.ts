@@ -15,6 +15,13 @@ import { normalizeError } from './normalize-error.js';
 import type { Operation } from './operation.js';
 import type { ProcedureEntry } from './procedure-table.js';
 
+/** Events a subscription sends before it lets the event loop run I/O and timers. */
+const EVENTS_PER_TURN = 256;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** A server message that answers one request. */
 export type ReplyMessage = Extract<ServerMessage, { id: string }>;
 
@@ -106,6 +113,7 @@ export function createOperationRunner(deps: OperationRunnerDeps): OperationRunne
         logger.error(`subscription "${entry.path}" failed while finishing`, { connectionId: deps.connectionId, error });
       });
     };
+    let sent = 0;
     try {
       iterator = await openSubscription(entry, message.input, deps.context(), op, message.lastEventId);
       // Ask the generator to finish as soon as the operation is aborted, even while it awaits.
@@ -122,6 +130,10 @@ export function createOperationRunner(deps: OperationRunnerDeps): OperationRunne
           break;
         }
         await deps.writable();
+        // A generator that never awaits, on a socket that never fills, would run on microtasks alone
+        // and starve the event loop: no cancel, close or heartbeat would ever be read. Yield now and then.
+        sent += 1;
+        if (sent % EVENTS_PER_TURN === 0) await yieldToEventLoop();
       }
     } catch (error) {
       fail(op, id, entry, error);
