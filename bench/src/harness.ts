@@ -1,0 +1,59 @@
+/**
+ * What the harness and its child processes share: measurement plans, peer
+ * discovery and the flags child processes run with.
+ * @module
+ */
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import type { Peer } from './peer.js';
+
+/** How one figure is measured: a warm-up, then `windows` consecutive windows of `windowMs`. */
+export interface Plan {
+  readonly warmupMs: number;
+  readonly windowMs: number;
+  readonly windows: number;
+}
+
+const PEERS_DIR = new URL('./peers/', import.meta.url);
+
+/**
+ * Whether the harness runs from its TypeScript sources (under tsx) rather than
+ * from `dist/` (compiled by `pnpm bench`). Children then run the same way.
+ */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const EXTENSION = FROM_SOURCE ? '.ts' : '.js';
+
+/** The peer every ratio is relative to. */
+export const BASELINE_PEER = 'raw-ws';
+
+/** Ids of the peers in `src/peers/` (file names without `.ts`), the baseline `raw-ws` first. */
+export function listPeers(): string[] {
+  const ids = readdirSync(fileURLToPath(PEERS_DIR))
+    .filter((file) => file.endsWith(EXTENSION))
+    .map((file) => file.slice(0, -EXTENSION.length))
+    .sort();
+  return [BASELINE_PEER, ...ids.filter((id) => id !== BASELINE_PEER)];
+}
+
+/** Imports `src/peers/<id>.ts` and returns its `peer` export. */
+export async function loadPeer(id: string): Promise<Peer> {
+  const module = (await import(new URL(`${id}${EXTENSION}`, PEERS_DIR).href)) as { peer?: Peer };
+  if (module.peer === undefined) throw new Error(`peers/${id}${EXTENSION} does not export "peer"`);
+  return module.peer;
+}
+
+/**
+ * Node flags of the child processes: `gc()` for memory figures and, from
+ * source, tsx with the workspace's source condition. Compiled, the children
+ * load `@wirecall/*` from the packages' `dist/` like an application would.
+ */
+export function childExecArgv(extra: readonly string[] = []): string[] {
+  const source = FROM_SOURCE ? ['--conditions=@wirecall/source', '--import', import.meta.resolve('tsx')] : [];
+  return [...source, '--expose-gc', ...extra];
+}
+
+/** Absolute path of the sibling module `name` (without extension) of this file. */
+export function modulePath(name: string): string {
+  return fileURLToPath(new URL(`${name}${EXTENSION}`, import.meta.url));
+}
