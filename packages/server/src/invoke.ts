@@ -3,17 +3,34 @@ import type { Operation } from './operation.js';
 import type { ProcedureEntry } from './procedure-table.js';
 import { isPromiseLike, parseInput, parseOutput, type MaybePromise } from './validate.js';
 
-function handlerOptions(entry: ProcedureEntry, input: unknown, ctx: unknown, operation: Operation) {
-  return {
-    input,
-    ctx,
-    errors: entry.errors,
-    path: entry.path,
-    meta: operation.meta,
-    get signal() {
-      return operation.signal;
-    },
-  };
+/**
+ * What a handler receives. A class, so that creating one per call is a plain
+ * allocation with a shared prototype getter for `signal` (an object literal
+ * with an accessor is much slower to create), and the signal is only made when read.
+ */
+class HandlerOptions {
+  readonly input: unknown;
+  readonly ctx: unknown;
+  readonly errors: ProcedureEntry['errors'];
+  readonly path: string;
+  readonly meta: Operation['meta'];
+  /** Set for subscriptions only. */
+  readonly lastEventId: string | undefined;
+  readonly #operation: Operation;
+
+  constructor(entry: ProcedureEntry, input: unknown, ctx: unknown, operation: Operation, lastEventId?: string) {
+    this.input = input;
+    this.ctx = ctx;
+    this.lastEventId = lastEventId;
+    this.errors = entry.errors;
+    this.path = entry.path;
+    this.meta = operation.meta;
+    this.#operation = operation;
+  }
+
+  get signal(): AbortSignal {
+    return this.#operation.signal;
+  }
 }
 
 /** A call cancelled (or timed out) while its input was validated or its middleware ran never reaches its handler. */
@@ -24,7 +41,7 @@ function throwIfAborted(operation: Operation): void {
 /** Calls a query's or mutation's handler; synchronous, so the fast path allocates nothing more than the handler does. */
 function startCall(entry: ProcedureEntry, input: unknown, ctx: unknown, operation: Operation): unknown {
   throwIfAborted(operation);
-  return entry.handler(handlerOptions(entry, input, ctx, operation) as never);
+  return entry.handler(new HandlerOptions(entry, input, ctx, operation) as never);
 }
 
 /**
@@ -66,7 +83,7 @@ function startSubscription(
   lastEventId: string | undefined,
 ): AsyncIterable<unknown> {
   throwIfAborted(operation);
-  const iterable: unknown = entry.handler({ ...handlerOptions(entry, input, ctx, operation), lastEventId } as never);
+  const iterable: unknown = entry.handler(new HandlerOptions(entry, input, ctx, operation, lastEventId) as never);
   if (!isAsyncIterable(iterable)) {
     throw new TypeError(`handler of subscription "${entry.path}" must return an async iterable`);
   }
