@@ -23,7 +23,7 @@ export interface FixtureServer extends TestServer<typeof fixtureContract, { user
 /** Server options a test may override on the fixture server. */
 export type FixtureLimits = Pick<
   CreateServerOptions<typeof fixtureContract, unknown>,
-  'maxInFlightCalls' | 'maxSubscriptions' | 'maxPayloadBytes' | 'helloTimeoutMs' | 'heartbeatIntervalMs'
+  'maxInFlightCalls' | 'maxSubscriptions' | 'maxPayloadBytes' | 'helloTimeoutMs' | 'heartbeatIntervalMs' | 'maxConnectionsPerAddress'
 >;
 
 /** Starts the fixture contract's server with handlers that report what happens to them. */
