@@ -22,8 +22,8 @@ import { stderrLogger, type Logger } from './logger.js';
 import { createAdmission, type Admission, type AdmissionOptions } from './admission.js';
 import { authorize } from './middleware-chain.js';
 import { createRateLimiter, type RateLimitOptions } from './rate-limiter.js';
-import { Operation } from './operation.js';
-import { createProcedureTable } from './procedure-table.js';
+import { Operation, type CallMeta } from './operation.js';
+import { createProcedureTable, type ProcedureEntry } from './procedure-table.js';
 import type { TransportSocket } from './transport.js';
 
 /** Default largest accepted frame: 1 MiB. */
@@ -202,6 +202,13 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
     1,
   );
 
+  const sendHighWaterMarkBytes = options.sendHighWaterMarkBytes ?? DEFAULT_SEND_HIGH_WATER_MARK_BYTES;
+
+  /** Re-checks a live subscription against a new context by running its middleware without its handler. */
+  async function reauthorize(entry: ProcedureEntry, ctx: unknown, input: unknown, meta: CallMeta): Promise<void> {
+    await authorize(entry, ctx, input, new Operation({ kind: 'subscription', meta }));
+  }
+
   /** Runs the user's context function for one connection and the params it sent. */
   async function authenticate(connectionId: string, request: IncomingMessage, params: unknown): Promise<Authenticated> {
     let expiresAt: number | undefined;
@@ -247,26 +254,20 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
         codec,
         procedures,
         logger,
-        sendHighWaterMarkBytes: options.sendHighWaterMarkBytes ?? DEFAULT_SEND_HIGH_WATER_MARK_BYTES,
+        sendHighWaterMarkBytes,
         slowConsumerTimeoutMs,
         limits,
         heartbeatIntervalMs,
         helloTimeoutMs,
         authenticate: (params) => authenticate(connectionId, request, params),
         rateLimiter: options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}),
-        reauthorize: async (entry, ctx, input, meta) => {
-          await authorize(entry, ctx, input, new Operation({ kind: 'subscription', meta }));
-        },
+        reauthorize,
       });
       connections.add(connection);
       if (closing) connection.closeWith(CloseCode.GoingAway, 'server shutting down');
       return {
-        receive: (data) => {
-          connection.receive(data);
-        },
-        receiveBinary: () => {
-          connection.receiveBinary();
-        },
+        receive: connection.receive,
+        receiveBinary: connection.receiveBinary,
         handleClose() {
           connection.handleClose();
           const release = connection.settled().then(() => {
