@@ -1,9 +1,9 @@
 /**
- * Wirecall with its default codec (superjson): zod validates every input,
+ * Wirecall with its default codec (rich): zod validates every input,
  * output and event, `Date` fields arrive as `Date`s.
  * @module
  */
-import { createClient, superjsonCodec, type Codec } from '@wirecall/client';
+import { createClient, richCodec, type Codec } from '@wirecall/client';
 import { defineContract, query, subscription } from '@wirecall/schema';
 import { createServer } from '@wirecall/server';
 import { WebSocket } from 'ws';
@@ -74,4 +74,4 @@ export function createWirecallPeer(label: string, codec: Codec): Peer {
   };
 }
 
-export const peer = createWirecallPeer('wirecall (superjson)', superjsonCodec);
+export const peer = createWirecallPeer('wirecall (rich codec, default)', richCodec);

@@ -6,7 +6,7 @@
 import { defineContract, mutation, query, subscription } from '@wirecall/schema';
 import { z } from 'zod';
 
-/** A todo item. `createdAt` stays a `Date` on the client: the default codec is superjson. */
+/** A todo item. `createdAt` stays a `Date` on the client: the default codec (rich) carries it. */
 export const Todo = z.object({
   id: z.number().int(),
   title: z.string(),

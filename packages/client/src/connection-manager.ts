@@ -84,6 +84,8 @@ export interface ConnectionManager {
   readonly status: () => ConnectionStatus;
   /** Sends a message encoded with `encodeMessage` on the open socket (the caller checks `status().state === 'open'`). */
   readonly sendEncoded: (encoded: string) => void;
+  /** Bytes written and not yet handed to the network: the socket's `bufferedAmount` plus what waits for this tick's frame. */
+  readonly pendingBytes: () => number;
   /** Largest frame the server accepts (from `welcome`), in bytes. */
   readonly maxPayloadBytes: () => number | undefined;
   /** Sends fresh connection params; resolves when the server welcomed them. */
@@ -131,6 +133,8 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
   let outbox: Outbox | undefined;
   let heartbeat: Heartbeat | undefined;
   let welcomed = false;
+  /** Token of the server-side session, sent in the next `hello` so that retried mutations run once. */
+  let session: string | undefined;
   let maxPayloadBytes: number | undefined;
   let goingAway: { readonly reconnectWithinMs: number; readonly reason: string } | undefined;
   let sentParamsKey: string | undefined;
@@ -192,7 +196,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     const current = openSocket(options.WebSocket, options.url, subprotocol, {
       onOpen: () => {
         try {
-          send({ type: MessageType.Hello, params });
+          send({ type: MessageType.Hello, params, ...(session === undefined ? {} : { session }) });
         } catch (error) {
           // Retrying cannot help params the codec cannot carry.
           stop(new RpcError(RpcErrorCode.BadRequest, 'the connection params could not be encoded', { cause: error }));
@@ -216,6 +220,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
 
   function welcome(message: WelcomeMessage): void {
     clearTimeout(connectTimer);
+    session = message.session;
     maxPayloadBytes = message.limits.maxPayloadBytes;
     scheduleRefresh(message.expiresAt);
     if (pendingAuth !== undefined) {
@@ -301,6 +306,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
         case MessageType.Error:
         case MessageType.Event:
         case MessageType.Complete:
+        case MessageType.Gap:
           events.onReply(message);
           break;
       }
@@ -415,6 +421,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     sendEncoded: (encoded) => {
       outbox?.pushEncoded(encoded);
     },
+    pendingBytes: () => (socket?.bufferedAmount() ?? 0) + (outbox?.queuedLength() ?? 0),
     maxPayloadBytes: () => maxPayloadBytes,
     reauthenticate,
     leave() {

@@ -23,3 +23,11 @@ export function cancelled(reason: unknown): RpcError<'CANCELLED', undefined> {
 export function timedOut(timeoutMs: number): RpcError<'TIMEOUT', undefined> {
   return new RpcError(RpcErrorCode.Timeout, `no answer within ${String(timeoutMs)} ms`);
 }
+
+/** The error of a mutation interrupted by a dropped connection whose new connection could not resume its session. */
+export function outcomeUnknown(): RpcError<'OUTCOME_UNKNOWN', undefined> {
+  return new RpcError(
+    RpcErrorCode.OutcomeUnknown,
+    'the connection dropped while the mutation ran, and the server no longer knows whether it ran',
+  );
+}

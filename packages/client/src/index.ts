@@ -10,6 +10,7 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_QUEUED_REQUESTS,
   DEFAULT_REFRESH_BEFORE_EXPIRY_MS,
+  DEFAULT_SEND_HIGH_WATER_MARK_BYTES,
   type ClientOptions,
 } from './rpc-client.js';
 export type { ConnectionState, ConnectionStatus, HeartbeatOptions } from './connection-manager.js';
@@ -27,7 +28,13 @@ export type {
 } from './client-types.js';
 
 /** Subscriptions */
-export { SubscriptionUsageError, type Subscription, type SubscribeOptions } from './subscription.js';
+export {
+  DEFAULT_MAX_BUFFERED_EVENTS,
+  SubscriptionUsageError,
+  type Subscription,
+  type SubscribeOptions,
+  type SubscriptionGap,
+} from './subscription.js';
 
 /** WebSocket */
 export {
@@ -40,4 +47,4 @@ export {
 /** Errors */
 export type { ConnectionLostData } from './errors.js';
 export { RpcError, RpcErrorCode, isRpcError, isProcedureError } from '@wirecall/schema';
-export { superjsonCodec, jsonCodec, type Codec } from '@wirecall/schema/protocol';
+export { richCodec, superjsonCodec, jsonCodec, type Codec } from '@wirecall/schema/protocol';

@@ -6,6 +6,8 @@ export interface Outbox {
   readonly push: (message: ClientMessage) => void;
   /** Queues a message already encoded with `encodeMessage`. */
   readonly pushEncoded: (encoded: string) => void;
+  /** Length of the messages queued for the next frame (UTF-16 code units, an estimate of their bytes). */
+  readonly queuedLength: () => number;
 }
 
 /**
@@ -16,17 +18,20 @@ export interface Outbox {
  */
 export function createOutbox(codec: Codec, sendFrame: (frame: string) => void, maxFrameLength: () => number): Outbox {
   let queue: string[] = [];
+  let queuedLength = 0;
   let scheduled = false;
 
   function flush(): void {
     scheduled = false;
     const encoded = queue;
     queue = [];
+    queuedLength = 0;
     for (const frame of encodeFrames(encoded, maxFrameLength())) sendFrame(frame);
   }
 
   function pushEncoded(encoded: string): void {
     queue.push(encoded);
+    queuedLength += encoded.length;
     if (!scheduled) {
       scheduled = true;
       queueMicrotask(flush);
@@ -38,5 +43,6 @@ export function createOutbox(codec: Codec, sendFrame: (frame: string) => void, m
       pushEncoded(encodeMessage(message, codec));
     },
     pushEncoded,
+    queuedLength: () => queuedLength,
   };
 }

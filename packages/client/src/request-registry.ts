@@ -4,12 +4,21 @@ import type {
   CompleteMessage,
   ErrorMessage,
   EventMessage,
+  GapMessage,
   ResultMessage,
   SubscribeMessage,
 } from '@wirecall/schema/protocol';
 
 /** A server message addressed to one request. */
-export type ReplyMessage = ResultMessage | ErrorMessage | EventMessage | CompleteMessage;
+export type ReplyMessage = ResultMessage | ErrorMessage | EventMessage | CompleteMessage | GapMessage;
+
+/**
+ * What to do with a request on the wire when the connection drops:
+ * `'resend'` it on the next connection (queries, subscriptions), resend it
+ * `'once'` through the server's session (mutations: the server runs it at most
+ * once), or `'fail'` it with CONNECTION_LOST.
+ */
+export type LostPolicy = 'resend' | 'once' | 'fail';
 
 /** Receives what happens to one request. */
 export interface RequestSink {
@@ -25,6 +34,9 @@ export interface RequestSink {
 export interface PendingRequest {
   readonly id: string;
   readonly kind: 'call' | 'subscription';
+  readonly onLost: LostPolicy;
+  /** Sent on a connection that dropped before the answer came: it may have run, so it is resent as a `retry`. */
+  interrupted: boolean;
   /** Builds the message to send; called at send time so a queued call carries its remaining deadline. */
   readonly toMessage: () => CallMessage | SubscribeMessage;
   readonly sink: RequestSink;

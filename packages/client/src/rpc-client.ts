@@ -1,10 +1,10 @@
-import { mapContract, RpcError, type Contract } from '@wirecall/schema';
+import { mapContract, RpcError, type Contract, type Procedure } from '@wirecall/schema';
 import {
   encodeMessage,
   MAX_TIMEOUT_MS,
   MessageType,
+  richCodec,
   RpcErrorCode,
-  superjsonCodec,
   utf8ByteLength,
   type Codec,
   type Limits,
@@ -18,9 +18,10 @@ import {
   type ConnectionStatus,
   type HeartbeatOptions,
 } from './connection-manager.js';
-import { cancelled, timedOut } from './errors.js';
-import { RequestRegistry, type PendingRequest, type RequestSink } from './request-registry.js';
-import { createSubscription, type SubscribeOptions } from './subscription.js';
+import { cancelled, outcomeUnknown, timedOut } from './errors.js';
+import { RequestRegistry, type LostPolicy, type PendingRequest, type RequestSink } from './request-registry.js';
+import { SharedStreams } from './shared-streams.js';
+import { createSubscription, type SubscribeOptions, type SubscriptionPolicy, type SubscriptionSink } from './subscription.js';
 import { resolveWebSocket, type WebSocketConstructor } from './websocket.js';
 
 /** Options of `createClient`. */
@@ -29,7 +30,12 @@ export interface ClientOptions {
   url: string;
   /** WebSocket implementation; defaults to the global one. On Node 20 pass `WebSocket` from `ws`. */
   WebSocket?: WebSocketConstructor;
-  /** Payload codec; must be one the server accepts. Defaults to superjson. */
+  /**
+   * Payload codec; the client offers only its subprotocol, so it must be one the server
+   * accepts (4406 otherwise). Default: `richCodec` (`wirecall.v1+rich`); `superjsonCodec`
+   * and `jsonCodec` are the alternatives.
+   * @see PROTOCOL.md#subprotocol
+   */
   codec?: Codec;
   /**
    * Connection params sent in `hello` (e.g. `{ token }`), evaluated again on
@@ -46,6 +52,14 @@ export interface ClientOptions {
   refreshBeforeExpiryMs?: number;
   /** Requests held while disconnected; more fail at once with UNAVAILABLE. Default 1024. */
   maxQueuedRequests?: number;
+  /**
+   * Outgoing bytes the socket may hold (its `bufferedAmount`) before new
+   * requests wait in the client instead of piling up in the socket, while the
+   * server reads slowly; they are sent once it drains (checked every 10 ms
+   * meanwhile: browsers report no drain event). Cancels and pings are never held.
+   * @default 1_048_576 (1 MiB)
+   */
+  sendHighWaterMarkBytes?: number;
 }
 
 /** Default time to open the socket and be welcomed. */
@@ -54,12 +68,27 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 30_000;
 /** Default bound of requests held while disconnected. */
 export const DEFAULT_MAX_QUEUED_REQUESTS = 1024;
+/** Default outgoing buffer above which requests wait in the client. */
+export const DEFAULT_SEND_HIGH_WATER_MARK_BYTES = 1024 * 1024;
+/** How often a client over its send high-water mark looks whether the socket drained. */
+const DRAIN_CHECK_MS = 10;
 
 interface RequestOptions {
   readonly signal?: AbortSignal | undefined;
   readonly timeoutMs?: number | undefined;
-  readonly lastEventId?: string | undefined;
   readonly meta?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Where a subscription resumes: the id of the last event delivered, updated as events arrive. */
+interface Cursor {
+  lastEventId: string | undefined;
+}
+
+/** What happens to a sent call of this procedure when the connection drops (see `ConnectionLostPolicy`). */
+function lostPolicy(procedure: Procedure): LostPolicy {
+  const { kind, onConnectionLost } = procedure['~rpc'];
+  if (onConnectionLost === 'fail') return 'fail';
+  return kind === 'mutation' ? 'once' : 'resend';
 }
 
 /** Whether an error says the request never ran and may be sent again on another connection. */
@@ -79,16 +108,24 @@ function isNotStarted(message: ServerMessage): boolean {
  * wait for it; subscriptions survive reconnections (they are sent again).
  */
 export function createClient<TContract extends Contract>(contract: TContract, options: ClientOptions): Client<TContract> {
-  const codec = options.codec ?? superjsonCodec;
+  const codec = options.codec ?? richCodec;
   const registry = new RequestRegistry();
   const stateListeners = new Set<(state: ClientState, status: ConnectionStatus) => void>();
   const statusListeners = new Set<(status: ConnectionStatus) => void>();
   const maxQueued = options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED_REQUESTS;
+  const sendHighWaterMarkBytes = options.sendHighWaterMarkBytes ?? DEFAULT_SEND_HIGH_WATER_MARK_BYTES;
+  /** Set while requests wait for the socket to drain below `sendHighWaterMarkBytes`. */
+  let drainTimer: ReturnType<typeof setTimeout> | undefined;
   let limits: Limits | undefined;
   let draining = false;
   let stopped: RpcError | undefined;
   let state: ClientState = 'connecting';
   let nextId = 0;
+  /** Whether the server keeps a session for this client, so a mutation on the wire can be resent safely. */
+  let sessionOffered = false;
+  /** Mutations that were on the wire when the connection dropped: resent only if the next `welcome` resumed the session. */
+  const awaitingResume = new Set<string>();
+  const shared = new SharedStreams();
 
   const connection = createConnectionManager({
     url: options.url,
@@ -103,6 +140,9 @@ export function createClient<TContract extends Contract>(contract: TContract, op
       onOpen(welcome) {
         limits = welcome.limits;
         draining = false;
+        sessionOffered = welcome.session !== undefined;
+        if (welcome.resumed !== true) failUnresumed();
+        awaitingResume.clear();
         pump();
       },
       onReply: dispatch,
@@ -112,13 +152,20 @@ export function createClient<TContract extends Contract>(contract: TContract, op
       },
       onDisconnect(error, final) {
         if (final) stopped = error;
+        clearTimeout(drainTimer);
+        drainTimer = undefined;
         for (const request of registry.all()) {
-          if (final || (request.kind === 'call' && registry.isSent(request.id))) {
+          if (final || (registry.isSent(request.id) && !resendable(request, error))) {
             registry.delete(request.id);
             request.sink.fail(error);
-          } else {
-            registry.markUnsent(request);
+            continue;
           }
+          if (registry.isSent(request.id) && request.kind === 'call') {
+            // It may have run: a mutation is resent as a retry, which the server runs at most once.
+            request.interrupted = true;
+            if (request.onLost === 'once') awaitingResume.add(request.id);
+          }
+          registry.markUnsent(request);
         }
       },
       onStatus(status) {
@@ -130,17 +177,49 @@ export function createClient<TContract extends Contract>(contract: TContract, op
     },
   });
 
-  /** Sends what waits, within the server's limits, while the connection is open and not going away. */
+  /** Whether a request on the wire of a dropped connection may be sent again on the next one. */
+  function resendable(request: PendingRequest, error: RpcError): boolean {
+    if (request.kind === 'subscription') return true;
+    if (error.code !== RpcErrorCode.ConnectionLost) return false;
+    return request.onLost === 'resend' || (request.onLost === 'once' && sessionOffered);
+  }
+
+  /** The session was not resumed: the server cannot tell whether the interrupted mutations ran. */
+  function failUnresumed(): void {
+    for (const id of awaitingResume) {
+      const request = registry.delete(id);
+      request?.sink.fail(outcomeUnknown());
+    }
+  }
+
+  /**
+   * Sends what waits, within the server's limits, while the connection is open
+   * and not going away, and while the socket is under `sendHighWaterMarkBytes`.
+   */
   function pump(): void {
-    if (state !== 'open' || draining || limits === undefined) return;
+    if (state !== 'open' || draining || limits === undefined || drainTimer !== undefined) return;
     for (const request of registry.waiting('subscription')) {
-      if (registry.sentSubscriptions >= limits.maxSubscriptions) break;
+      if (registry.sentSubscriptions >= limits.maxSubscriptions || isBackedUp()) break;
       transmit(request, limits);
     }
     for (const request of registry.waiting('call')) {
-      if (registry.sentCalls >= limits.maxInFlightCalls) break;
+      if (registry.sentCalls >= limits.maxInFlightCalls || isBackedUp()) break;
       transmit(request, limits);
     }
+  }
+
+  /**
+   * Whether the socket holds too much that the server has not read yet: then
+   * requests wait here, and a timer looks again, since neither the browser's
+   * WebSocket nor `ws` tells when the buffer drains.
+   */
+  function isBackedUp(): boolean {
+    if (connection.pendingBytes() < sendHighWaterMarkBytes) return false;
+    drainTimer ??= setTimeout(() => {
+      drainTimer = undefined;
+      pump();
+    }, DRAIN_CHECK_MS);
+    return true;
   }
 
   /** Sends one request; one that cannot be encoded or is too large fails alone. */
@@ -199,10 +278,12 @@ export function createClient<TContract extends Contract>(contract: TContract, op
     kind: 'call' | 'subscription',
     path: string,
     input: unknown,
+    onLost: LostPolicy,
     requestOptions: RequestOptions,
     sink: RequestSink,
+    cursor?: Cursor,
   ): () => void {
-    const { signal, timeoutMs, lastEventId, meta } = requestOptions;
+    const { signal, timeoutMs, meta } = requestOptions;
     if (signal?.aborted === true) {
       sink.abort(signal.reason);
       return () => undefined;
@@ -234,9 +315,11 @@ export function createClient<TContract extends Contract>(contract: TContract, op
             sink.fail(timedOut(timeoutMs));
           }, timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
-    registry.add({
+    const request: PendingRequest = {
       id,
       kind,
+      onLost,
+      interrupted: false,
       sink,
       toMessage: () => {
         const remainingMs = deadline === undefined ? undefined : Math.max(1, Math.ceil(deadline - Date.now()));
@@ -247,23 +330,25 @@ export function createClient<TContract extends Contract>(contract: TContract, op
           ...(remainingMs === undefined ? {} : { timeoutMs: remainingMs }),
           ...(meta === undefined ? {} : { meta: { ...meta } }),
         };
-        if (kind === 'call') return { type: MessageType.Call, ...base };
+        if (kind === 'call') return { type: MessageType.Call, ...base, ...(request.interrupted ? { retry: true } : {}) };
+        const lastEventId = cursor?.lastEventId;
         return { type: MessageType.Subscribe, ...base, ...(lastEventId === undefined ? {} : { lastEventId }) };
       },
       dispose: () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
       },
-    });
+    };
+    registry.add(request);
     pump();
     return () => {
       abandon(id);
     };
   }
 
-  function call(path: string, input: unknown, callOptions: CallOptions = {}): Promise<unknown> {
+  function call(path: string, onLost: LostPolicy, input: unknown, callOptions: CallOptions = {}): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      start('call', path, input, callOptions, {
+      start('call', path, input, onLost, callOptions, {
         reply(message) {
           if (message.type === MessageType.Result) resolve(message.output);
           else if (message.type === MessageType.Error) reject(RpcError.fromWire(message.error));
@@ -278,13 +363,24 @@ export function createClient<TContract extends Contract>(contract: TContract, op
     });
   }
 
-  function subscribe(path: string, input: unknown, subscribeOptions: SubscribeOptions<unknown, never> = {}) {
-    return createSubscription(subscribeOptions, (sink) =>
-      start('subscription', path, input, subscribeOptions, {
+  /** Starts one subscription on the wire, resuming after the last event it delivered. */
+  function openStream(path: string, input: unknown, requestOptions: RequestOptions & { lastEventId?: string | undefined }, sink: SubscriptionSink<unknown>) {
+    const cursor: Cursor = { lastEventId: requestOptions.lastEventId };
+    return start(
+      'subscription',
+      path,
+      input,
+      'resend',
+      requestOptions,
+      {
         reply(message) {
           switch (message.type) {
             case MessageType.Event:
+              if (message.eventId !== undefined) cursor.lastEventId = message.eventId;
               sink.next(message.data);
+              return false;
+            case MessageType.Gap:
+              sink.gap({ reason: message.reason });
               return false;
             case MessageType.Complete:
               sink.complete();
@@ -299,20 +395,60 @@ export function createClient<TContract extends Contract>(contract: TContract, op
         },
         fail: sink.error,
         abort: sink.abort,
-      }),
+      },
+      cursor,
     );
   }
 
+  /** The key under which identical subscriptions share one on the wire, or `undefined` if this one is not shared. */
+  function shareKey(path: string, input: unknown, options: SubscribeOptions<unknown, never>): string | undefined {
+    if (options.shared === false || options.timeoutMs !== undefined || options.lastEventId !== undefined) return undefined;
+    try {
+      const encoded = input === undefined ? '' : JSON.stringify(codec.encode(input));
+      return `${path}\u0000${encoded}\u0000${JSON.stringify(options.meta ?? {})}`;
+    } catch {
+      // The request fails on its own when it is sent.
+      return undefined;
+    }
+  }
+
+  function subscribe(
+    path: string,
+    policy: SubscriptionPolicy,
+    input: unknown,
+    subscribeOptions: SubscribeOptions<unknown, never> = {},
+  ) {
+    const key = shareKey(path, input, subscribeOptions);
+    if (key === undefined) return createSubscription(subscribeOptions, (sink) => openStream(path, input, subscribeOptions, sink), policy);
+    const { signal, meta } = subscribeOptions;
+    return createSubscription(subscribeOptions, (sink) => {
+      if (signal?.aborted === true) {
+        sink.abort();
+        return () => undefined;
+      }
+      const leave = shared.join(key, sink, (fanOut) => openStream(path, input, { meta }, fanOut));
+      const onAbort = (): void => {
+        sink.abort();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      return () => {
+        signal?.removeEventListener('abort', onAbort);
+        leave();
+      };
+    }, policy);
+  }
+
   const proxy = mapContract(contract, (path, procedure) => {
+    const onLost = lostPolicy(procedure);
     switch (procedure['~rpc'].kind) {
       case 'query':
-        return { query: (input: unknown, callOptions?: CallOptions) => call(path, input, callOptions) };
+        return { query: (input: unknown, callOptions?: CallOptions) => call(path, onLost, input, callOptions) };
       case 'mutation':
-        return { mutate: (input: unknown, callOptions?: CallOptions) => call(path, input, callOptions) };
+        return { mutate: (input: unknown, callOptions?: CallOptions) => call(path, onLost, input, callOptions) };
       case 'subscription':
         return {
           subscribe: (input: unknown, subscribeOptions?: SubscribeOptions<unknown, never>) =>
-            subscribe(path, input, subscribeOptions),
+            subscribe(path, procedure['~rpc'], input, subscribeOptions),
         };
     }
   });

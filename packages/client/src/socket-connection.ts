@@ -14,6 +14,8 @@ export interface SocketEvents {
 export interface SocketConnection {
   /** Sends a text frame if the socket is open; drops it otherwise (the request layer fails or resends it). */
   readonly send: (frame: string) => void;
+  /** Bytes the socket holds that were not yet handed to the network (0 once it is closed or abandoned). */
+  readonly bufferedAmount: () => number;
   readonly close: (code: number, reason: string) => void;
   /**
    * Gives up on a socket that stopped answering (a half-open connection never
@@ -64,7 +66,7 @@ export function openSocket(
     queueMicrotask(() => {
       reportClose({ code: CloseCode.AbnormalClosure, reason, wasClean: false });
     });
-    return { send: () => undefined, close: () => undefined, abandon: () => undefined, closed };
+    return { send: () => undefined, bufferedAmount: () => 0, close: () => undefined, abandon: () => undefined, closed };
   }
 
   socket.addEventListener('open', () => {
@@ -87,6 +89,9 @@ export function openSocket(
   return {
     send(frame) {
       if (socket.readyState === OPEN) socket.send(frame);
+    },
+    bufferedAmount() {
+      return reported ? 0 : socket.bufferedAmount;
     },
     close(code, reason) {
       socket.close(code, limitCloseReason(reason));

@@ -13,6 +13,8 @@ export interface WebSocketLike {
   readonly readyState: number;
   /** The subprotocol the server selected. */
   readonly protocol: string;
+  /** Bytes queued by `send` and not yet handed to the network. */
+  readonly bufferedAmount: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: 'open', listener: () => void): void;

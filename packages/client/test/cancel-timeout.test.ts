@@ -70,21 +70,25 @@ describe('timeouts', () => {
 });
 
 describe('connection loss', () => {
-  it('rejects the calls in flight with CONNECTION_LOST when the connection drops', async () => {
-    const { port, client } = await startFixtureServer();
+  it('sends queries in flight again on the next connection when the connection drops', async () => {
+    const { port, client, probe } = await startFixtureServer();
     const proxy = await startTcpProxy(port);
     const live = client({ url: proxy.url });
     await expect(live.ping.query()).resolves.toBe('pong');
-    const pending = Promise.allSettled([live.wait.query({ ms: 10_000 }), live.wait.query({ ms: 10_000 })]);
+    const firstRunsAborted = new Promise<unknown[]>((resolve) => {
+      const reasons: unknown[] = [];
+      probe.events.on('abort', (_path: string, reason: unknown) => {
+        reasons.push(reason);
+        if (reasons.length === 2) resolve(reasons);
+      });
+    });
+    const pending = Promise.all([live.wait.query({ ms: 300 }), live.wait.query({ ms: 300 })]);
     await expect(live.add.query({ a: 1, b: 1 })).resolves.toBe(2);
     proxy.dropAll();
-    const outcomes = await pending;
-    expect(outcomes.map((outcome) => outcome.status === 'rejected' && (outcome.reason as RpcError).code)).toEqual([
-      'CONNECTION_LOST',
-      'CONNECTION_LOST',
-    ]);
-    // The client reconnects by itself and the next call succeeds.
-    await expect(live.ping.query()).resolves.toBe('pong');
+    // The server aborts the first runs with the connection; the client runs them again and they succeed.
+    expect(await withTimeout(firstRunsAborted, 5000, 'the first runs to abort')).toMatchObject([{ code: 'CONNECTION_LOST' }, { code: 'CONNECTION_LOST' }]);
+    await expect(withTimeout(pending, 5000, 'the resent queries')).resolves.toEqual(['done', 'done']);
+    expect(proxy.accepted()).toBe(2);
   });
 
   it('rejects calls with CONNECTION_LOST when the server cannot be reached and reconnection is off', async () => {

@@ -78,6 +78,8 @@ describe('client inference', () => {
           | 'PAYLOAD_TOO_LARGE'
           | 'TOO_MANY_REQUESTS'
           | 'CONNECTION_LOST'
+          | 'OUTCOME_UNKNOWN'
+          | 'SLOW_CONSUMER'
           | 'UNAVAILABLE'
           | 'INTERNAL_SERVER_ERROR'
         >();

@@ -56,7 +56,7 @@ describe('client robustness', () => {
   });
 
   it('fails only the addressed call when its payload cannot be decoded', async () => {
-    const url = await startRogueServer('{"type":"result","id":"1","output":{"not":"superjson"}}');
+    const url = await startRogueServer('{"type":"result","id":"1","output":{"$d":"not a time"}}');
     const client = createClient(api, { url, WebSocket });
     await expect(client.ping.query()).rejects.toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
     expect(client.$state).toBe('open');

@@ -29,10 +29,11 @@ export const DEFAULT_MAX_CONNECTIONS = 10_000;
 /** Default limit of open connections per remote address. */
 export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
 
-/** Why an upgrade is refused: the HTTP status and a plain-text reason. */
+/** Why an upgrade is refused: the HTTP status, a plain-text reason, and which check refused it (for metrics). */
 export interface Refusal {
   readonly status: number;
   readonly reason: string;
+  readonly kind: 'origin' | 'max_connections' | 'max_connections_per_address';
 }
 
 /** Checks and counts connections. */
@@ -79,12 +80,14 @@ export function createAdmission(options: AdmissionOptions): Admission {
     remoteAddress,
     admit(request) {
       if (!isAllowedOrigin(options.allowedOrigins, request)) {
-        return { status: 403, reason: `origin ${request.headers.origin ?? '(none)'} is not allowed` };
+        return { status: 403, reason: `origin ${request.headers.origin ?? '(none)'} is not allowed`, kind: 'origin' };
       }
-      if (total >= maxConnections) return { status: 503, reason: 'too many connections' };
+      if (total >= maxConnections) return { status: 503, reason: 'too many connections', kind: 'max_connections' };
       const address = remoteAddress(request) ?? 'unknown';
       const count = perAddress.get(address) ?? 0;
-      if (count >= maxPerAddress) return { status: 429, reason: 'too many connections from this address' };
+      if (count >= maxPerAddress) {
+        return { status: 429, reason: 'too many connections from this address', kind: 'max_connections_per_address' };
+      }
       total += 1;
       perAddress.set(address, count + 1);
       let released = false;

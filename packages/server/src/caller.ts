@@ -12,6 +12,7 @@ import {
 import { invokeCall, openSubscription } from './invoke.js';
 import type { Logger } from './logger.js';
 import { normalizeError } from './normalize-error.js';
+import { Gap, Tracked } from './delivery/tracked.js';
 import { Operation } from './operation.js';
 import type { ProcedureEntry } from './procedure-table.js';
 
@@ -111,7 +112,9 @@ async function* subscribeInProcess(
     while (!op.isAborted()) {
       const step = await iterator.next();
       if (step.done === true || op.isAborted()) return;
-      yield step.value;
+      // In process there is no reconnect to resume: events without their ids, and no gaps.
+      if (step.value instanceof Gap) continue;
+      yield step.value instanceof Tracked ? step.value.data : step.value;
     }
   } catch (error) {
     if (!op.isAborted()) throw normalizeError(error, entry, logger);

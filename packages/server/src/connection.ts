@@ -15,8 +15,11 @@ import {
   type SubscribeMessage,
 } from '@wirecall/schema/protocol';
 
+import type { CallWindow } from './delivery/call-window.js';
+import type { Session, SessionStore } from './delivery/session-store.js';
 import { createFrameWriter } from './frame-writer.js';
 import type { Logger } from './logger.js';
+import type { MetricsRecorder } from './metrics/server-metrics.js';
 import { normalizeError } from './normalize-error.js';
 import { createOperationRunner, errorMessage } from './operation-runner.js';
 import { Operation, type CallMeta } from './operation.js';
@@ -50,6 +53,10 @@ export interface ConnectionDeps {
   readonly rateLimiter: (() => RateDecision) | undefined;
   /** Re-checks a live subscription against a new context; throws (e.g. FORBIDDEN) when it is no longer allowed. */
   readonly reauthorize: (entry: ProcedureEntry, ctx: unknown, input: unknown, meta: CallMeta) => Promise<void>;
+  /** Client sessions that make retried mutations run once, or `undefined` when the server keeps none. */
+  readonly sessions: SessionStore | undefined;
+  /** Where refusals, rate-limit rejections and backpressure pauses are counted; `undefined` when metrics are off. */
+  readonly metrics?: MetricsRecorder | undefined;
 }
 
 /** How a server shutdown drains a connection. */
@@ -112,7 +119,7 @@ const NOT_STARTED = { retry: 'safe' } as const;
 /** Creates the connection for one accepted socket, in state `awaiting-hello`. */
 export function createConnection(deps: ConnectionDeps): Connection {
   const { socket, procedures, logger, limits } = deps;
-  const writer = createFrameWriter(socket, deps.codec, deps.sendHighWaterMarkBytes);
+  const writer = createFrameWriter(socket, deps.codec, deps.sendHighWaterMarkBytes, deps.metrics?.backpressurePaused);
   const operations = new Map<string, Operation>();
   const tasks = new Set<Promise<void>>();
   let state: ConnectionState = 'awaiting-hello';
@@ -121,6 +128,9 @@ export function createConnection(deps: ConnectionDeps): Connection {
     markSocketClosed = resolve;
   });
   let ctx: unknown;
+  /** The client's session, from the first `welcome` until the socket closes. */
+  let session: Session | undefined;
+  let resumed = false;
   /** Messages that arrived in the same frame as `hello`, handled once the context exists. */
   let backlog: DecodedMessage<ClientMessage>[] = [];
   let callCount = 0;
@@ -171,6 +181,7 @@ export function createConnection(deps: ConnectionDeps): Connection {
   }
 
   function reject(id: string, code: RpcErrorCode, message: string, data?: unknown): void {
+    deps.metrics?.refused(code);
     writer.write(errorMessage(id, new RpcError(code, message, { data })));
   }
 
@@ -196,6 +207,7 @@ export function createConnection(deps: ConnectionDeps): Connection {
       heartbeatIntervalMs: deps.heartbeatIntervalMs,
       limits,
       ...(expiresAt === undefined ? {} : { expiresAt }),
+      ...(session === undefined ? {} : { session: session.token, resumed }),
     });
   }
 
@@ -210,7 +222,7 @@ export function createConnection(deps: ConnectionDeps): Connection {
   }
 
   /** `hello` arrived: build the context (the handshake timer still runs: a context function that hangs ends in 4408). */
-  async function hello(params: unknown): Promise<void> {
+  async function hello(params: unknown, sessionToken: string | undefined): Promise<void> {
     state = 'authenticating';
     try {
       const authenticated = await deps.authenticate(params);
@@ -220,6 +232,9 @@ export function createConnection(deps: ConnectionDeps): Connection {
       helloTimer = undefined;
       ctx = authenticated.ctx;
       state = 'ready';
+      const opened = deps.sessions?.open(sessionToken);
+      session = opened?.session;
+      resumed = opened?.resumed ?? false;
       scheduleExpiry(authenticated.expiresAt);
       welcome(authenticated.expiresAt);
       const queued = backlog;
@@ -282,6 +297,17 @@ export function createConnection(deps: ConnectionDeps): Connection {
       reject(id, RpcErrorCode.Conflict, `id "${id}" is already used by a live request`);
       return;
     }
+    const calls = message.type === MessageType.Call ? sessionWindow(entry) : undefined;
+    const known = calls?.get(id);
+    if (known?.outcome !== undefined) {
+      // A retry of a mutation that already ran: its stored outcome, not a second run.
+      writer.write(known.outcome);
+      return;
+    }
+    if (calls !== undefined && known === undefined && message.type === MessageType.Call && message.retry === true && calls.mayHaveRun(id)) {
+      reject(id, RpcErrorCode.OutcomeUnknown, 'this mutation may have run, but its outcome is no longer kept');
+      return;
+    }
     if (isSubscription ? subscriptionCount >= limits.maxSubscriptions : callCount >= limits.maxInFlightCalls) {
       const limit = isSubscription ? `${String(limits.maxSubscriptions)} live subscriptions` : `${String(limits.maxInFlightCalls)} calls in flight`;
       reject(id, RpcErrorCode.TooManyRequests, `at most ${limit} per connection`);
@@ -292,6 +318,8 @@ export function createConnection(deps: ConnectionDeps): Connection {
       request: isSubscription ? { entry, input: message.input } : undefined,
       meta: message.meta,
       onAnswered: freeSlot,
+      outlivesConnection: calls !== undefined,
+      observer: entry.observer,
     });
     operations.set(id, op);
     if (isSubscription) subscriptionCount += 1;
@@ -303,13 +331,35 @@ export function createConnection(deps: ConnectionDeps): Connection {
         op.abort(timeout);
       });
     }
-    track(message.type === MessageType.Call ? runner.runCall(op, entry, message) : runner.runSubscription(op, entry, message));
+    if (message.type === MessageType.Subscribe) {
+      track(runner.runSubscription(op, entry, message));
+    } else if (known !== undefined) {
+      // A retry while the first run is still going: answer with its outcome.
+      known.waiters.push((outcome) => {
+        runner.finish(op, outcome, path);
+        if (operations.get(id) === op) operations.delete(id);
+      });
+    } else if (calls === undefined) {
+      track(runner.runCall(op, entry, message));
+    } else {
+      const record = calls.begin(id);
+      track(runner.runCall(op, entry, message, (outcome) => {
+        calls.finish(record, outcome);
+      }));
+    }
+  }
+
+  /** The session's record of mutations, for a mutation that is retried (not failed) when the connection drops. */
+  function sessionWindow(entry: ProcedureEntry): CallWindow | undefined {
+    const { kind, onConnectionLost } = entry.procedure['~rpc'];
+    return kind === 'mutation' && onConnectionLost === 'retry' ? session?.calls : undefined;
   }
 
   /** Applies the rate limit; returns whether the message may be handled. */
   function withinRate(message: ClientMessage): boolean {
     const decision = deps.rateLimiter?.() ?? 'accept';
     if (decision === 'accept' || message.type === MessageType.Cancel) return true;
+    deps.metrics?.rateLimited();
     if (decision === 'abuse') {
       closeWith(CloseCode.RateLimited, 'rate limit exceeded');
     } else if (message.type === MessageType.Call || message.type === MessageType.Subscribe) {
@@ -322,7 +372,7 @@ export function createConnection(deps: ConnectionDeps): Connection {
     if (!withinRate(message)) return;
     if (state === 'awaiting-hello') {
       // Not tracked by `settled()`: a context function that never settles must not hold up shutdown.
-      if (message.type === MessageType.Hello) void hello(message.params);
+      if (message.type === MessageType.Hello) void hello(message.params, message.session);
       else closeWith(CloseCode.BadMessage, `the first message must be "hello", got "${message.type}"`);
       return;
     }
@@ -367,8 +417,9 @@ export function createConnection(deps: ConnectionDeps): Connection {
 
   function abortAll(reason: RpcError): void {
     for (const op of operations.values()) {
-      op.answer();
-      op.abort(reason);
+      op.answer(reason.code);
+      // A mutation recorded in the session runs to the end: a retry on the next connection gets its outcome.
+      if (!op.outlivesConnection) op.abort(reason);
     }
   }
 
@@ -408,7 +459,9 @@ export function createConnection(deps: ConnectionDeps): Connection {
     await Promise.race([socketClosed, deadline]);
     clearTimeout(timer);
     const unfinished = new RpcError(RpcErrorCode.Unavailable, 'the server shut down before the call finished');
-    for (const [id, op] of operations) runner.finish(op, errorMessage(id, unfinished), '');
+    // A recorded mutation keeps running, and its session ends with the server: nobody can tell the client how it ends.
+    const unknown = new RpcError(RpcErrorCode.OutcomeUnknown, 'the server shut down while the mutation ran');
+    for (const [id, op] of operations) runner.finish(op, errorMessage(id, op.outlivesConnection ? unknown : unfinished), '');
     closeWith(CloseCode.GoingAway, options.reason);
   }
 
@@ -450,6 +503,7 @@ export function createConnection(deps: ConnectionDeps): Connection {
       stopTimers();
       abortAll(new RpcError(RpcErrorCode.ConnectionLost, 'connection closed'));
       writer.end();
+      if (session !== undefined) deps.sessions?.release(session);
     },
     settled,
   };

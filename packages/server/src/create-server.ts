@@ -11,6 +11,7 @@ import type { Contract } from '@wirecall/schema';
 
 import { attachWebSocketServer, type WebSocketAttachment } from './adapters/ws.js';
 import type { Caller } from './caller.js';
+import type { ServerMetrics } from './metrics/server-metrics.js';
 import type { MiddlewareMap, NoMiddleware } from './middleware-map.js';
 import { createRpcServer, type ServerOptions } from './rpc-server.js';
 
@@ -64,6 +65,12 @@ export interface RpcServer<TContract extends Contract, TContext> {
   readonly createCaller: (ctx: TContext) => Caller<TContract>;
   /** Number of open connections. */
   readonly connectionCount: number;
+  /**
+   * The server's metrics: `snapshot()` for a typed view, `prometheus()` for the
+   * text format, and `handler` to serve that text on a path of your HTTP server.
+   * @see docs/observability.md
+   */
+  readonly metrics: ServerMetrics;
   /**
    * Graceful drain: refuses new connections, sends `goaway` to every client
    * (which reconnects elsewhere at a random moment within `reconnectWithinMs`),
@@ -163,6 +170,7 @@ export function createServer<
     get connectionCount() {
       return core.connectionCount;
     },
+    metrics: core.metrics,
     close(closeOptions = {}) {
       closed ??= shutdown(closeOptions);
       return closed;

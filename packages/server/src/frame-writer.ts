@@ -11,6 +11,8 @@ export interface FrameWriter {
   readonly write: (message: ServerMessage) => void;
   /** Resolves once the socket's outgoing buffer is below the high-water mark (or the writer is closed). */
   readonly writable: () => Promise<void>;
+  /** Whether the bytes waiting to leave are at or over the high-water mark (`writable()` would make its caller wait). */
+  readonly isOverHighWaterMark: () => boolean;
   /** Hands what is queued to the socket, then accepts nothing more and releases every `writable()` waiter. */
   readonly end: () => void;
 }
@@ -23,12 +25,14 @@ function ignoreWriteError(): void {}
  * idle goes out at once, in its own frame: no timer, no added latency. Messages
  * written while a frame is still being written are queued and leave together,
  * as one batch frame, when that write completes. Deep pipelines thus get fewer,
- * larger frames while a lone call pays nothing.
+ * larger frames while a lone call pays nothing. `onPause` runs each time
+ * `writable()` has to make its caller wait (metrics count backpressure pauses).
  */
 export function createFrameWriter(
   socket: TransportSocket,
   codec: Codec,
   highWaterMarkBytes: number,
+  onPause?: () => void,
 ): FrameWriter {
   let queue: string[] = [];
   let queuedBytes = 0;
@@ -89,8 +93,12 @@ export function createFrameWriter(
         flush([encoded]);
       }
     },
+    isOverHighWaterMark() {
+      return !closed && pendingBytes() >= highWaterMarkBytes;
+    },
     writable() {
       if (closed || pendingBytes() < highWaterMarkBytes) return Promise.resolve();
+      onPause?.();
       return new Promise((resolve) => waiters.push(resolve));
     },
     end() {

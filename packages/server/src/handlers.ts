@@ -9,6 +9,7 @@ import type {
 } from '@wirecall/schema';
 import type { z } from 'zod';
 
+import type { SubscriptionItem } from './delivery/tracked.js';
 import type { CallMeta } from './operation.js';
 
 import type { ApplyMiddlewareKey, JoinPath, NoMiddleware } from './middleware-map.js';
@@ -52,10 +53,12 @@ export type CallHandler<TProcedure extends Procedure, TContext> = (
 /**
  * Implements a subscription: an async iterable of events, usually an
  * `async function*`. Its `finally` runs when the subscription ends for any reason.
+ * A resumable subscription yields `tracked(id, event)` (or returns an event
+ * log's `subscribe(...)`), and `gap(reason)` when it cannot replay what the client missed.
  */
 export type SubscriptionHandler<TProcedure extends Procedure, TContext> = (
   options: SubscriptionHandlerOptions<TProcedure, TContext>,
-) => AsyncIterable<InferHandlerEvent<TProcedure>>;
+) => AsyncIterable<SubscriptionItem<InferHandlerEvent<TProcedure>>>;
 
 /** The handler type that implements `TProcedure`. */
 export type Handler<TProcedure extends Procedure, TContext> = TProcedure['~rpc']['kind'] extends 'subscription'

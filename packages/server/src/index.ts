@@ -59,11 +59,44 @@ export {
 export type { MiddlewareMap, NoMiddleware } from './middleware-map.js';
 export { MiddlewareConfigError } from './middleware-config.js';
 
+/** Delivery guarantees: resumable subscriptions, exactly-once mutations */
+export { tracked, gap, Tracked, Gap, type SubscriptionItem } from './delivery/tracked.js';
+export {
+  createEventLog,
+  DEFAULT_EVENT_LOG_MAX_EVENTS,
+  DEFAULT_EVENT_LOG_MAX_AGE_MS,
+  type EventLog,
+  type EventLogOptions,
+  type EventLogSubscribeOptions,
+} from './delivery/event-log.js';
+export { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './delivery/session-store.js';
+export { GapReason } from '@wirecall/schema/protocol';
+
 /** In-process caller */
 export type { Caller, CallerProcedure, CallerCallOptions, CallerSubscribeOptions } from './caller.js';
 
 /** Logging */
-export { stderrLogger, type Logger, type LogDetails } from './logger.js';
+export {
+  stderrLogger,
+  createStderrLogger,
+  type Logger,
+  type LogDetails,
+  type LogLevel,
+  type StderrLoggerOptions,
+} from './logger.js';
+
+/** Metrics */
+export {
+  DEFAULT_METRICS_PREFIX,
+  type MetricsOptions,
+  type ServerMetrics,
+  type ServerMetricsSnapshot,
+  type CallMetricsSnapshot,
+  type SubscriptionMetricsSnapshot,
+  type UpgradeRefusalReason,
+} from './metrics/server-metrics.js';
+export { DEFAULT_DURATION_BUCKETS_SECONDS, type HistogramSnapshot } from './metrics/histogram.js';
+export { PROMETHEUS_CONTENT_TYPE } from './metrics/prometheus-text.js';
 
 /** Errors (re-exported so handlers need one import) */
 export { RpcError, RpcErrorCode, isRpcError } from '@wirecall/schema';

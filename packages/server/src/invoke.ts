@@ -1,3 +1,4 @@
+import { Gap, Tracked } from './delivery/tracked.js';
 import { runMiddleware } from './middleware-chain.js';
 import type { Operation } from './operation.js';
 import type { ProcedureEntry } from './procedure-table.js';
@@ -115,8 +116,8 @@ async function startSubscriptionChain(
 /**
  * Starts a subscription: validates the input, runs the middleware (if any),
  * calls the handler and returns an iterator over its events, each validated
- * against the contract. Calling `return()` on it ends the handler's generator
- * (its `finally` runs).
+ * against the contract (tracked events keep their id; gaps pass through).
+ * Calling `return()` on it ends the handler's generator (its `finally` runs).
  */
 export async function openSubscription(
   entry: ProcedureEntry,
@@ -132,11 +133,20 @@ export async function openSubscription(
       ? await startSubscriptionChain(entry, input, ctx, operation, lastEventId)
       : startSubscription(entry, input, ctx, operation, lastEventId);
   const source = iterable[Symbol.asyncIterator]();
+  const { resumable } = entry.procedure['~rpc'];
   return {
     async next() {
       const step = await source.next();
       if (step.done === true) return { done: true, value: undefined };
-      return { done: false, value: await parseOutput(eventSchema, step.value, entry.path) };
+      const item: unknown = step.value;
+      if (item instanceof Gap) return { done: false, value: item };
+      if (item instanceof Tracked) {
+        return { done: false, value: new Tracked(item.id, await parseOutput(eventSchema, item.data, entry.path)) };
+      }
+      if (resumable) {
+        throw new TypeError(`resumable subscription "${entry.path}" yielded an event without an id: yield tracked(id, event)`);
+      }
+      return { done: false, value: await parseOutput(eventSchema, item, entry.path) };
     },
     async return() {
       await source.return?.();

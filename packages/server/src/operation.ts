@@ -1,5 +1,7 @@
 import type { RpcError } from '@wirecall/schema';
+import { RpcErrorCode } from '@wirecall/schema/protocol';
 
+import type { OperationObserver } from './metrics/operation-observer.js';
 import type { ProcedureEntry } from './procedure-table.js';
 
 /** Per-request metadata: string keys and values sent by the client with one call or subscription. */
@@ -14,6 +16,10 @@ export interface OperationOptions {
   readonly meta?: CallMeta | undefined;
   /** Called once, when the operation is answered: its slot under the connection's limits is free again. */
   readonly onAnswered?: (operation: Operation) => void;
+  /** A mutation whose outcome its session records: it runs to the end even if the connection drops. */
+  readonly outlivesConnection?: boolean;
+  /** The metrics of its procedure, told when it starts and when it is answered. Default: none (not counted). */
+  readonly observer?: OperationObserver | undefined;
 }
 
 /**
@@ -28,17 +34,24 @@ export class Operation {
   readonly request: { readonly entry: ProcedureEntry; readonly input: unknown } | undefined;
   /** Per-request metadata sent with the call (trace id, locale...), for the call context. */
   readonly meta: CallMeta;
+  /** Runs to the end even if the connection drops (its session records the outcome for a retry). */
+  readonly outlivesConnection: boolean;
   readonly #onAnswered: ((operation: Operation) => void) | undefined;
   #answered = false;
   #controller: AbortController | undefined;
   #reason: RpcError | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #observer: OperationObserver | undefined;
+  readonly #startedAt: number = 0;
 
   constructor(options: OperationOptions = {}) {
     this.kind = options.kind ?? 'call';
     this.request = options.request;
     this.meta = options.meta ?? NO_META;
+    this.outlivesConnection = options.outlivesConnection ?? false;
     this.#onAnswered = options.onAnswered;
+    this.#observer = options.observer;
+    if (this.#observer !== undefined) this.#startedAt = this.#observer.start();
   }
 
   /** Whether the operation has ended for its client: final message sent, cancelled, or connection gone. */
@@ -46,11 +59,16 @@ export class Operation {
     return this.#answered;
   }
 
-  /** Marks the operation answered; returns whether this call did it (so the final message is sent once). */
-  answer(): boolean {
+  /**
+   * Marks the operation answered; returns whether this call did it (so the final message is sent once).
+   * `outcome` is what metrics count it under: `ok`, or the error code the client got. Default: the abort
+   * reason's code, else CANCELLED (answered without a message, e.g. on the client's cancel).
+   */
+  answer(outcome?: string): boolean {
     if (this.#answered) return false;
     this.#answered = true;
     this.#onAnswered?.(this);
+    this.#observer?.end(outcome ?? this.#reason?.code ?? RpcErrorCode.Cancelled, this.#startedAt);
     return true;
   }
 

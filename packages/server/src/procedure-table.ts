@@ -1,6 +1,7 @@
-import { listProcedures, RpcError, type Contract, type Procedure } from '@wirecall/schema';
+import { listProcedures, RpcError, type Contract, type Procedure, type ProcedureKind } from '@wirecall/schema';
 
 import { NO_MIDDLEWARE, resolveMiddleware } from './middleware-config.js';
+import type { OperationObserver } from './metrics/operation-observer.js';
 import type { AnyMiddleware } from './middleware.js';
 
 /** A handler as the core calls it; the public `Handlers` type keeps it typed for users. */
@@ -18,7 +19,12 @@ export interface ProcedureEntry {
   readonly errors: Readonly<Record<string, ErrorFactory>>;
   /** The middleware run before the handler, in order; empty (and shared) when there is none. */
   readonly middleware: readonly AnyMiddleware[];
+  /** The metrics of this procedure's operations, resolved once; `undefined` when metrics are off. */
+  readonly observer: OperationObserver | undefined;
 }
+
+/** Returns the metrics observer of a procedure (called once per procedure, when the table is built). */
+export type ObserveProcedure = (path: string, kind: ProcedureKind) => OperationObserver;
 
 /** Thrown at startup when the handlers do not match the contract. */
 export class HandlerMismatchError extends Error {
@@ -50,6 +56,7 @@ export function createProcedureTable(
   contract: Contract,
   handlers: object,
   middleware?: unknown,
+  observe?: ObserveProcedure,
 ): ReadonlyMap<string, ProcedureEntry> {
   const procedures = listProcedures(contract);
   const found = new Map<string, unknown>();
@@ -77,6 +84,7 @@ export function createProcedureTable(
       handler: found.get(path) as AnyHandler,
       errors: createErrorFactories(procedure),
       middleware: chains.get(path) ?? NO_MIDDLEWARE,
+      observer: observe?.(path, procedure['~rpc'].kind),
     });
   }
   return table;

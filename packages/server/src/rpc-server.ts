@@ -7,6 +7,7 @@ import {
   isWirecallSubprotocol,
   jsonCodec,
   MAX_TIMEOUT_MS,
+  richCodec,
   superjsonCodec,
   type Codec,
   type Limits,
@@ -24,6 +25,9 @@ import { authorize } from './middleware-chain.js';
 import { createRateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { Operation, type CallMeta } from './operation.js';
 import { createProcedureTable, type ProcedureEntry } from './procedure-table.js';
+import { createSessionStore, type SessionOptions } from './delivery/session-store.js';
+import { observeConnection } from './metrics/connection-observer.js';
+import { createServerMetrics, type MetricsOptions, type MetricsRecorder, type ServerMetrics } from './metrics/server-metrics.js';
 import type { TransportSocket } from './transport.js';
 
 /** Default largest accepted frame: 1 MiB. */
@@ -78,9 +82,25 @@ export interface ServerOptions<TContract extends Contract, TContext, TMiddleware
    * parameter and handlers in the same object literal.
    */
   context?: (info: ConnectionInfo) => TContext | Promise<TContext>;
-  /** Where unexpected errors are reported. Defaults to one line per entry on stderr. */
+  /**
+   * Where unexpected errors are reported, and (with its optional `info` / `debug`)
+   * connections opened and closed and failed requests. Defaults to one line per
+   * entry on stderr, errors and warnings only (see `createStderrLogger` for more).
+   */
   logger?: Logger;
-  /** Payload codecs the server accepts, in order of preference. Defaults to superjson, then JSON. */
+  /**
+   * Server metrics (connections, calls by procedure and outcome, durations,
+   * subscriptions, traffic, backpressure, rate-limit and upgrade refusals), read
+   * with `server.metrics.snapshot()` or served in the Prometheus text format by
+   * `server.metrics.handler`. `false` turns them off (nothing is counted). Default: on.
+   * @see docs/observability.md
+   */
+  metrics?: MetricsOptions | boolean;
+  /**
+   * Payload codecs the server accepts, in order of preference (the first one a client
+   * offers wins). Default: `[richCodec, superjsonCodec, jsonCodec]`.
+   * @see PROTOCOL.md#subprotocol
+   */
   codecs?: readonly Codec[];
   /** Largest frame accepted; bigger ones close the connection with 1009. Default 1 MiB. */
   maxPayloadBytes?: number;
@@ -113,6 +133,15 @@ export interface ServerOptions<TContract extends Contract, TContext, TMiddleware
    * connection with 4429. `false` turns it off. Default: burst 2,000, 1,000/s.
    */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * Client sessions, which make mutations run once across reconnects: each
+   * session remembers its recent mutations and their outcomes (`windowSize`,
+   * `windowMs`) and outlives its connection by `ttlMs`, so a mutation retried
+   * after a reconnect gets the stored outcome instead of running again.
+   * In memory: a restarted server answers such retries with OUTCOME_UNKNOWN.
+   * `false` turns sessions off (interrupted mutations then fail with CONNECTION_LOST).
+   */
+  sessions?: SessionOptions | false;
 }
 
 /** Outcome of subprotocol negotiation for one upgrade request. */
@@ -127,8 +156,8 @@ export type Negotiation =
 export interface AcceptedConnection {
   readonly receive: (data: string) => void;
   readonly receiveBinary: () => void;
-  /** The socket closed, whoever closed it. */
-  readonly handleClose: () => void;
+  /** The socket closed, whoever closed it: with the code (and reason) that ended it, for metrics and logs. */
+  readonly handleClose: (code: number, reason: string) => void;
 }
 
 /**
@@ -137,6 +166,10 @@ export interface AcceptedConnection {
  */
 export interface RpcServerCore<TContract extends Contract, TContext> {
   readonly logger: Logger;
+  /** The public view of the server's metrics. */
+  readonly metrics: ServerMetrics;
+  /** What adapters and connections record into; `undefined` when metrics are off. */
+  readonly metricsRecorder: MetricsRecorder | undefined;
   /** Origin, connection-count and address checks at the upgrade. */
   readonly admission: Admission;
   readonly maxPayloadBytes: number;
@@ -163,7 +196,15 @@ export interface RpcServerCore<TContract extends Contract, TContext> {
 /** The part of the core an adapter drives. */
 export type ServerCoreForAdapters = Pick<
   RpcServerCore<Contract, unknown>,
-  'logger' | 'admission' | 'maxPayloadBytes' | 'compression' | 'heartbeatIntervalMs' | 'closing' | 'negotiate' | 'accept'
+  | 'logger'
+  | 'metricsRecorder'
+  | 'admission'
+  | 'maxPayloadBytes'
+  | 'compression'
+  | 'heartbeatIntervalMs'
+  | 'closing'
+  | 'negotiate'
+  | 'accept'
 >;
 
 /** Reads a numeric option: an integer of at least `min` (timers cap at MAX_TIMEOUT_MS), or the default. */
@@ -180,9 +221,10 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
   contract: TContract,
   options: ServerOptions<TContract, TContext, TMiddleware>,
 ): RpcServerCore<TContract, TContext> {
-  const procedures = createProcedureTable(contract, options.handlers, options.middleware);
+  const { recorder: metricsRecorder, metrics } = createServerMetrics(options.metrics);
+  const procedures = createProcedureTable(contract, options.handlers, options.middleware, metricsRecorder?.observe);
   const logger = options.logger ?? stderrLogger;
-  const codecs = new Map((options.codecs ?? [superjsonCodec, jsonCodec]).map((codec) => [formatSubprotocol(codec.name), codec]));
+  const codecs = new Map((options.codecs ?? [richCodec, superjsonCodec, jsonCodec]).map((codec) => [formatSubprotocol(codec.name), codec]));
   const supported = [...codecs.keys()].join(', ');
   const connections = new Set<Connection>();
   const releases = new Set<Promise<void>>();
@@ -222,9 +264,12 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
   }
 
   const admission = createAdmission(options);
+  const sessions = options.sessions === false ? undefined : createSessionStore(options.sessions);
 
   return {
     logger,
+    metrics,
+    metricsRecorder,
     admission,
     maxPayloadBytes: limits.maxPayloadBytes,
     compression: options.compression ?? false,
@@ -248,6 +293,7 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
     },
     accept(socket, codec, request) {
       const connectionId = nanoid();
+      const observeClose = observeConnection(metricsRecorder, logger, connectionId, admission.remoteAddress(request));
       const connection = createConnection({
         id: connectionId,
         socket,
@@ -262,13 +308,16 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
         authenticate: (params) => authenticate(connectionId, request, params),
         rateLimiter: options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}),
         reauthorize,
+        sessions,
+        metrics: metricsRecorder,
       });
       connections.add(connection);
       if (closing) connection.closeWith(CloseCode.GoingAway, 'server shutting down');
       return {
         receive: connection.receive,
         receiveBinary: connection.receiveBinary,
-        handleClose() {
+        handleClose(code, reason) {
+          observeClose(code, reason);
           connection.handleClose();
           const release = connection.settled().then(() => {
             connections.delete(connection);
@@ -284,6 +333,7 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
     async shutdown(drainOptions) {
       closing = true;
       await Promise.all([...connections].map((connection) => connection.drain(drainOptions)));
+      sessions?.clear();
     },
     async released() {
       await Promise.all([...connections].map((connection) => connection.settled()));

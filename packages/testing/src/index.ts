@@ -8,3 +8,10 @@ export { startTestServer, type TestServer } from './start-test-server.js';
 export { fixtureContract, Message } from './fixture-contract.js';
 export { startFixtureServer, type FixtureServer, type FixtureProbe, type FixtureLimits } from './fixture-server.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+export {
+  deliveryContract,
+  startDeliveryServer,
+  type DeliveryServer,
+  type DeliveryServerOptions,
+} from './delivery-fixture.js';
+export { eventually, plateau, reconnected, type StateSource } from './wait.js';

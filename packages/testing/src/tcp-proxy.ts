@@ -14,6 +14,12 @@ export interface TcpProxy {
   readonly thaw: () => void;
   /** Destroys every proxied connection at once (no close frame, no FIN handshake on the WebSocket level). */
   readonly dropAll: () => void;
+  /**
+   * Forwards `bytes` more bytes (both directions together), then cuts every
+   * connection there, usually in the middle of a frame. Set while no
+   * connection is open, it cuts the next one (during its handshake or resubscription).
+   */
+  readonly cutAfter: (bytes: number) => void;
   /** Number of client connections accepted so far. */
   readonly accepted: () => number;
 }
@@ -23,6 +29,13 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let frozen = false;
   let accepted = 0;
+  let budget: number | undefined;
+  const dropAll = (): void => {
+    for (const [client, upstream] of pairs) {
+      client.destroy();
+      upstream.destroy();
+    }
+  };
   const server = createServer((client) => {
     accepted += 1;
     const upstream = connect(targetPort, '127.0.0.1');
@@ -30,7 +43,15 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     pairs.add(pair);
     const forward = (from: Socket, to: Socket): void => {
       from.on('data', (chunk: Buffer) => {
-        if (!frozen) to.write(chunk);
+        if (frozen) return;
+        if (budget !== undefined && chunk.length >= budget) {
+          const cut = budget;
+          budget = undefined;
+          to.write(chunk.subarray(0, cut), dropAll);
+          return;
+        }
+        if (budget !== undefined) budget -= chunk.length;
+        to.write(chunk);
       });
       from.on('close', () => {
         pairs.delete(pair);
@@ -46,10 +67,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   onTestFinished(async () => {
-    for (const [client, upstream] of pairs) {
-      client.destroy();
-      upstream.destroy();
-    }
+    dropAll();
     await new Promise<void>((resolve) => {
       server.close(() => {
         resolve();
@@ -64,11 +82,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     thaw() {
       frozen = false;
     },
-    dropAll() {
-      for (const [client, upstream] of pairs) {
-        client.destroy();
-        upstream.destroy();
-      }
+    dropAll,
+    cutAfter(bytes) {
+      budget = bytes;
     },
     accepted: () => accepted,
   };

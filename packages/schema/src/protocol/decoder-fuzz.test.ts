@@ -6,6 +6,7 @@ import { readClientEnvelope, readServerEnvelope } from './fast-envelope.js';
 import { decodeClientFrame, decodeServerFrame } from './frame.js';
 import { clientMessageSchemas, MessageType, serverMessageSchemas } from './messages.js';
 import { ProtocolError } from './protocol-error.js';
+import { richCodec } from './rich-codec.js';
 
 /** Frames that look like ours often enough to reach the deep branches of the decoder. */
 const messageLike = fc.record(
@@ -13,7 +14,12 @@ const messageLike = fc.record(
     type: fc.oneof(fc.constantFrom(...Object.values(MessageType)), fc.string()),
     id: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
     path: fc.oneof(fc.constantFrom('a', 'a.b', '__proto__'), fc.string()),
-    input: fc.oneof(fc.jsonValue(), fc.record({ json: fc.jsonValue(), meta: fc.jsonValue() })),
+    input: fc.oneof(
+      fc.jsonValue(),
+      fc.record({ json: fc.jsonValue(), meta: fc.jsonValue() }),
+      // Rich-codec tags, well-formed or not.
+      fc.dictionary(fc.constantFrom('$d', '$n', '$u', '$f', '$m', '$s', '$l', '$o', '$x', 'a'), fc.jsonValue(), { maxKeys: 2 }),
+    ),
     params: fc.jsonValue(),
     timeoutMs: fc.oneof(fc.integer(), fc.double()),
     meta: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer())),
@@ -56,7 +62,7 @@ function checkContract(decode: () => { ok: boolean; message?: unknown; error?: u
 }
 
 describe('decoder fuzz', () => {
-  it.each([jsonCodec, superjsonCodec])('decodeClientFrame only returns valid messages or ProtocolErrors ($name)', (codec) => {
+  it.each([jsonCodec, superjsonCodec, richCodec])('decodeClientFrame only returns valid messages or ProtocolErrors ($name)', (codec) => {
     fc.assert(
       fc.property(frames, (frame) => {
         checkContract(() => decodeClientFrame(frame, codec), clientMessageSchemas);
@@ -65,7 +71,7 @@ describe('decoder fuzz', () => {
     );
   });
 
-  it.each([jsonCodec, superjsonCodec])('decodeServerFrame only returns valid messages or ProtocolErrors ($name)', (codec) => {
+  it.each([jsonCodec, superjsonCodec, richCodec])('decodeServerFrame only returns valid messages or ProtocolErrors ($name)', (codec) => {
     fc.assert(
       fc.property(frames, (frame) => {
         checkContract(() => decodeServerFrame(frame, codec), serverMessageSchemas);

@@ -28,6 +28,18 @@ export const RpcErrorCode = {
   TooManyRequests: 'TOO_MANY_REQUESTS',
   /** The connection closed before the call finished (client side only). */
   ConnectionLost: 'CONNECTION_LOST',
+  /**
+   * A mutation was interrupted by a dropped connection and, on retry, the server
+   * could no longer tell whether it ran: its session or its record expired, or
+   * the server restarted. It may or may not have taken effect.
+   */
+  OutcomeUnknown: 'OUTCOME_UNKNOWN',
+  /**
+   * A subscription whose contract declares `overflow: 'end'` fell behind (its
+   * connection's outgoing buffer passed the high-water mark), or the client's
+   * own buffer of unread events of a subscription overflowed.
+   */
+  SlowConsumer: 'SLOW_CONSUMER',
   /** The server is shutting down and accepts no new calls. */
   Unavailable: 'UNAVAILABLE',
   /** An unexpected failure in the server. Details never leave the server. */

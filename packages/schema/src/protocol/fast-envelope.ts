@@ -35,7 +35,7 @@ export function readClientEnvelope(raw: Record<string, unknown>): ClientMessage 
     case MessageType.Subscribe: {
       const { id, path, input, timeoutMs, lastEventId } = raw;
       if (!isId(id) || typeof path !== 'string' || path.length === 0 || path.length > MAX_PATH_LENGTH) return undefined;
-      if (raw.meta !== undefined || !isOptionalTimeout(timeoutMs)) return undefined;
+      if (raw.meta !== undefined || raw.retry !== undefined || !isOptionalTimeout(timeoutMs)) return undefined;
       const timeout = timeoutMs === undefined ? {} : { timeoutMs };
       if (raw.type === MessageType.Call) return { type: MessageType.Call, id, path, input, ...timeout };
       if (!isOptionalEventId(lastEventId)) return undefined;

@@ -379,6 +379,7 @@ function sampleMessages(payload: unknown): { client: ClientMessage[]; server: Se
       { type: 'event', id: 's1', data: payload, eventId: 'e-42' },
       { type: 'event', id: 's2' },
       { type: 'complete', id: 's1' },
+      { type: 'gap', id: 's1', reason: 'expired' },
       { type: 'pong' },
       { type: 'goaway', reason: 'server shutting down', reconnectWithinMs: 2000 },
       { type: 'goaway', reason: 'server shutting down' },
@@ -407,6 +408,7 @@ function payloadOf(message: AnyMessage): unknown {
     case 'cancel':
     case 'ping':
     case 'complete':
+    case 'gap':
     case 'pong':
     case 'goaway':
       return undefined;

@@ -48,6 +48,7 @@ function mapPayload<TMessage extends AnyMessage>(
     case 'cancel':
     case 'ping':
     case 'complete':
+    case 'gap':
     case 'pong':
     case 'goaway':
       return message;

@@ -29,6 +29,8 @@ export {
   type ErrorMessage,
   type EventMessage,
   type CompleteMessage,
+  type GapMessage,
+  GapReason,
   type PongMessage,
   type GoAwayMessage,
   type WireError,
@@ -42,6 +44,7 @@ export { ProtocolError } from './protocol-error.js';
 
 /** Payload codecs */
 export { superjsonCodec, jsonCodec, MAX_BIGINT_LENGTH, type Codec } from './codec.js';
+export { richCodec } from './rich-codec.js';
 
 /** Close codes */
 export { CloseCode, closeAction, limitCloseReason, utf8ByteLength, type CloseAction } from './close-codes.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Every message `type` on the wire. Lower snake case, never renamed within a protocol version. */
 export const MessageType = {
@@ -24,6 +24,8 @@ export const MessageType = {
   Event: 'event',
   /** Server → client: a subscription ended normally. */
   Complete: 'complete',
+  /** Server → client: a resumed subscription missed events that can no longer be replayed. */
+  Gap: 'gap',
   /** Server → client: answer to `ping`. */
   Pong: 'pong',
   /** Server → client: the server is shutting down; reconnect elsewhere. */
@@ -58,6 +60,8 @@ export const HelloMessageSchema = z.object({
   type: z.literal(MessageType.Hello),
   /** Connection params (e.g. an auth token), a payload passed to the server's context function. */
   params: z.unknown().optional(),
+  /** Token of the session to resume (from an earlier `welcome`), so retried mutations run once. */
+  session: z.string().min(1).max(MAX_ID_LENGTH).optional(),
 });
 
 /** Replaces the connection params of an open connection; the server rebuilds the context. */
@@ -86,6 +90,10 @@ export const WelcomeMessageSchema = z.object({
   limits: LimitsSchema,
   /** When the credentials expire (milliseconds since the epoch): re-authenticate before then. */
   expiresAt: z.number().int().positive().optional(),
+  /** Secret token of the client's session: send it in the next `hello` to resume the session. */
+  session: z.string().min(1).max(MAX_ID_LENGTH).optional(),
+  /** Whether the session of `hello` was resumed (`false`: a new session; retried mutations of the old one get OUTCOME_UNKNOWN). */
+  resumed: z.boolean().optional(),
 });
 
 /** Run a query or a mutation at `path` with `input`. */
@@ -98,6 +106,8 @@ export const CallMessageSchema = z.object({
   timeoutMs: z.number().int().positive().max(MAX_TIMEOUT_MS).optional(),
   /** Per-call metadata, such as a trace id or a locale, for the call context. */
   meta: meta.optional(),
+  /** This call was sent before, on an earlier connection of the same session: run it at most once. */
+  retry: z.literal(true).optional(),
 });
 
 /** Start a subscription at `path` with `input`. */
@@ -156,6 +166,27 @@ export const CompleteMessageSchema = z.object({
   id: requestId,
 });
 
+/** Why a resumed subscription has a gap. */
+export const GapReason = {
+  /** The events after the client's last id are older than the server keeps. */
+  Expired: 'expired',
+  /** The server does not know the client's last id (e.g. it restarted, or the id is from another stream). */
+  Unknown: 'unknown',
+} as const;
+
+/** One of the gap reasons above. */
+export type GapReason = (typeof GapReason)[keyof typeof GapReason];
+
+/**
+ * A resumed subscription missed events: the ones after the client's `lastEventId`
+ * cannot be replayed. The subscription goes on with the events that follow.
+ */
+export const GapMessageSchema = z.object({
+  type: z.literal(MessageType.Gap),
+  id: requestId,
+  reason: z.enum([GapReason.Expired, GapReason.Unknown]),
+});
+
 /** Heartbeat answer. */
 export const PongMessageSchema = z.object({ type: z.literal(MessageType.Pong) });
 
@@ -180,6 +211,7 @@ export type ResultMessage = z.infer<typeof ResultMessageSchema>;
 export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;
 export type EventMessage = z.infer<typeof EventMessageSchema>;
 export type CompleteMessage = z.infer<typeof CompleteMessageSchema>;
+export type GapMessage = z.infer<typeof GapMessageSchema>;
 export type PongMessage = z.infer<typeof PongMessageSchema>;
 export type GoAwayMessage = z.infer<typeof GoAwayMessageSchema>;
 
@@ -192,6 +224,7 @@ export type ServerMessage =
   | ErrorMessage
   | EventMessage
   | CompleteMessage
+  | GapMessage
   | PongMessage
   | GoAwayMessage;
 
@@ -212,6 +245,7 @@ export const serverMessageSchemas: Readonly<Record<ServerMessage['type'], z.ZodT
   error: ErrorMessageSchema,
   event: EventMessageSchema,
   complete: CompleteMessageSchema,
+  gap: GapMessageSchema,
   pong: PongMessageSchema,
   goaway: GoAwayMessageSchema,
 };

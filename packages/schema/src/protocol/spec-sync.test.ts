@@ -17,6 +17,7 @@ import {
   MessageType,
   serverMessageSchemas,
 } from './messages.js';
+import { richCodec } from './rich-codec.js';
 import { formatSubprotocol } from './version.js';
 
 // PROTOCOL.md is normative; these tests fail whenever it and the code tables drift apart.
@@ -207,7 +208,7 @@ describe('PROTOCOL.md "Limits" table', () => {
 });
 
 describe('PROTOCOL.md subprotocols', () => {
-  it.each([superjsonCodec, jsonCodec])('names the subprotocol of the $name codec', (codec) => {
+  it.each([richCodec, superjsonCodec, jsonCodec])('names the subprotocol of the $name codec', (codec) => {
     expect(spec).toContain(`\`${formatSubprotocol(codec.name)}\``);
   });
 });

@@ -6,6 +6,7 @@ import { CloseCode, limitCloseReason } from '@wirecall/schema/protocol';
 import { WebSocketServer, type PerMessageDeflateOptions, type RawData, type WebSocket } from 'ws';
 
 import { parseRequestUrl } from '../connection-info.js';
+import type { MetricsRecorder } from '../metrics/server-metrics.js';
 import type { ServerCoreForAdapters } from '../rpc-server.js';
 import type { TransportSocket } from '../transport.js';
 
@@ -33,18 +34,36 @@ function deflateOptions(compression: ServerCoreForAdapters['compression']): PerM
   };
 }
 
-function toTransport(ws: WebSocket): TransportSocket {
+/** The close frame the server sent first, if it did: it says why the connection ended better than the echo. */
+interface SentClose {
+  code: number;
+  reason: string;
+}
+
+function toTransport(ws: WebSocket, recorder: MetricsRecorder | undefined, sentClose: { current: SentClose | undefined }): TransportSocket {
   return {
-    send: (data, onWritten) => {
-      ws.send(data, onWritten);
-    },
+    send:
+      recorder === undefined
+        ? (data, onWritten) => {
+            ws.send(data, onWritten);
+          }
+        : (data, onWritten) => {
+            recorder.sent(Buffer.byteLength(data));
+            ws.send(data, onWritten);
+          },
     get bufferedAmount() {
       return ws.bufferedAmount;
     },
     close: (code, reason) => {
+      sentClose.current ??= { code, reason };
       ws.close(code, reason);
     },
   };
+}
+
+function byteLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((total, chunk) => total + chunk.length, 0);
+  return data.byteLength;
 }
 
 function toText(data: RawData): string {
@@ -82,6 +101,7 @@ export function attachWebSocketServer(
   httpServer: HttpServer | HttpsServer,
   options: AttachOptions,
 ): WebSocketAttachment {
+  const recorder = core.metricsRecorder;
   const selected = new WeakMap<IncomingMessage, string>();
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({
@@ -115,18 +135,23 @@ export function attachWebSocketServer(
   function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (parseRequestUrl(request).pathname !== options.path) {
       // Leave other paths to other upgrade listeners; refuse when there are none.
-      if (httpServer.listenerCount('upgrade') === 1) refuseUpgrade(socket, 404, 'no WebSocket endpoint at this path');
+      if (httpServer.listenerCount('upgrade') === 1) {
+        recorder?.upgradeRefused('not_found');
+        refuseUpgrade(socket, 404, 'no WebSocket endpoint at this path');
+      }
       return;
     }
     socket.on('error', () => {
       socket.destroy();
     });
     if (core.closing) {
+      recorder?.upgradeRefused('shutting_down');
       refuseUpgrade(socket, 503, 'server shutting down');
       return;
     }
     const admitted = core.admission.admit(request);
     if (typeof admitted !== 'function') {
+      recorder?.upgradeRefused(admitted.kind);
       refuseUpgrade(socket, admitted.status, admitted.reason);
       return;
     }
@@ -134,6 +159,7 @@ export function attachWebSocketServer(
     socket.once('close', admitted);
     const negotiation = core.negotiate(offeredSubprotocols(request));
     if (negotiation.kind === 'missing') {
+      recorder?.upgradeRefused('subprotocol_missing');
       refuseUpgrade(socket, 400, negotiation.reason);
       return;
     }
@@ -143,23 +169,27 @@ export function attachWebSocketServer(
         core.logger.warn('WebSocket error', { error });
       });
       if (negotiation.kind === 'unsupported') {
+        recorder?.upgradeRefused('subprotocol_unsupported');
         ws.close(CloseCode.UnsupportedSubprotocol, limitCloseReason(negotiation.reason));
         return;
       }
       sockets.add(ws);
       answered.add(ws);
-      const connection = core.accept(toTransport(ws), negotiation.codec, request);
+      const sentClose: { current: SentClose | undefined } = { current: undefined };
+      const connection = core.accept(toTransport(ws, recorder, sentClose), negotiation.codec, request);
       ws.on('pong', () => {
         answered.add(ws);
       });
       ws.on('message', (data, isBinary) => {
         answered.add(ws);
+        recorder?.received(byteLength(data));
         if (isBinary) connection.receiveBinary();
         else connection.receive(toText(data));
       });
-      ws.on('close', () => {
+      ws.on('close', (code, reason) => {
         sockets.delete(ws);
-        connection.handleClose();
+        // The peer echoes our close code, but a socket that drops after we closed reports 1006: what we sent wins.
+        connection.handleClose(sentClose.current?.code ?? code, sentClose.current?.reason ?? reason.toString('utf8'));
       });
     });
   }

@@ -1,23 +1,10 @@
 import { defineContract, subscription } from '@wirecall/schema';
-import { createDeferred, rawClient, startTestServer, withTimeout } from '@wirecall/testing';
+import { createDeferred, plateau, rawClient, startTestServer, withTimeout } from '@wirecall/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 const api = defineContract({ firehose: subscription({ event: z.string() }) });
 const EVENT = 'x'.repeat(1024);
-
-/** Resolves once `read()` has not changed for `stableChecks` consecutive checks 10 ms apart (bounded by the caller). */
-async function plateau(read: () => number, stableChecks: number): Promise<number> {
-  let last = read();
-  let stable = 0;
-  while (stable < stableChecks) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    const now = read();
-    stable = now === last ? stable + 1 : 0;
-    last = now;
-  }
-  return last;
-}
 
 describe('slow consumer', () => {
   it('stops pulling a subscription while the client reads nothing, and resumes when it reads again', async () => {

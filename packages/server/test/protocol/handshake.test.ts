@@ -27,19 +27,21 @@ function refusedUpgrade(url: string, protocols: string[]): Promise<{ status: num
 }
 
 describe('subprotocol negotiation', () => {
-  it('selects wirecall.v1+json and wirecall.v1+superjson', async () => {
+  it('selects wirecall.v1+json, wirecall.v1+superjson and wirecall.v1+rich, rich first', async () => {
     const { url } = await startFixtureServer();
     const json = await rawClient(url, { protocols: ['wirecall.v1+json'] });
     expect(json.socket.protocol).toBe('wirecall.v1+json');
     const superjson = await rawClient(url, { protocols: ['chat', 'wirecall.v1+superjson'] });
     expect(superjson.socket.protocol).toBe('wirecall.v1+superjson');
+    const rich = await rawClient(url, { protocols: ['wirecall.v1+json', 'wirecall.v1+superjson', 'wirecall.v1+rich'] });
+    expect(rich.socket.protocol).toBe('wirecall.v1+rich');
   });
 
   it('refuses an upgrade that offers no wirecall subprotocol with HTTP 400 and the reason', async () => {
     const { url } = await startFixtureServer();
     await expect(refusedUpgrade(url, ['graphql-transport-ws'])).resolves.toEqual({
       status: 400,
-      body: 'Sec-WebSocket-Protocol must offer one of: wirecall.v1+superjson, wirecall.v1+json\n',
+      body: 'Sec-WebSocket-Protocol must offer one of: wirecall.v1+rich, wirecall.v1+superjson, wirecall.v1+json\n',
     });
   });
 
@@ -48,7 +50,7 @@ describe('subprotocol negotiation', () => {
     const raw = await rawClient(url, { protocols: ['wirecall.v2+json'], hello: false });
     await expect(raw.closed()).resolves.toEqual({
       code: 4406,
-      reason: 'unsupported subprotocol wirecall.v2+json; this server speaks wirecall.v1+superjson, wirecall.v1+json',
+      reason: 'unsupported subprotocol wirecall.v2+json; this server speaks wirecall.v1+rich, wirecall.v1+superjson, wirecall.v1+json',
       wasClean: true,
     });
   });
