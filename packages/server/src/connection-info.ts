@@ -4,8 +4,13 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 export interface ConnectionInfo {
   /** Unguessable id of this connection (also in logs). */
   readonly connectionId: string;
-  /** The HTTP upgrade request. */
-  readonly request: IncomingMessage;
+  /**
+   * The HTTP upgrade request, when the connection authenticates with `hello`;
+   * `undefined` when the client re-authenticates with `auth`: a connection does
+   * not hold on to its request (and its socket's HTTP state) for its lifetime.
+   * `url`, `headers`, `cookies` and `remoteAddress` are always there.
+   */
+  readonly request: IncomingMessage | undefined;
   /** The request URL, parsed (query parameters in `url.searchParams`). */
   readonly url: URL;
   readonly headers: IncomingHttpHeaders;
@@ -43,22 +48,53 @@ function parseCookies(header: string | undefined): Record<string, string> {
 }
 
 /**
- * Parses the request target against a fixed base: the Host header is client
- * controlled and never needed to read the path and query.
+ * What a connection keeps of its upgrade request, for its context function: the
+ * request itself until the first authentication, then only its URL, headers and
+ * the client's address.
  */
-export function parseRequestUrl(request: IncomingMessage): URL {
+export class UpgradeRequest {
+  readonly url: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+  /** The client's address: the socket's, or the first `X-Forwarded-For` entry with `trustProxy`. */
+  readonly remoteAddress: string | undefined;
+  #request: IncomingMessage | undefined;
+
+  constructor(request: IncomingMessage, remoteAddress: string | undefined) {
+    this.#request = request;
+    this.url = request.url;
+    this.headers = request.headers;
+    this.remoteAddress = remoteAddress;
+  }
+
+  /** The request, until `forgetRequest()`. */
+  get request(): IncomingMessage | undefined {
+    return this.#request;
+  }
+
+  /** Lets the request go (once the connection authenticated): from now on only its URL, headers and address are kept. */
+  forgetRequest(): void {
+    this.#request = undefined;
+  }
+}
+
+/** Parses a request target against a fixed base: the Host header is client controlled and never needed to read the path and query. */
+function parseTarget(target: string | undefined): URL {
   try {
-    return new URL(request.url ?? '/', 'http://localhost');
+    return new URL(target ?? '/', 'http://localhost');
   } catch {
     return new URL('http://localhost/');
   }
 }
 
-/** Reads the connection info from an upgrade request and the connection params. */
+/** Parses the URL of an upgrade request (see `parseTarget`). */
+export function parseRequestUrl(request: IncomingMessage): URL {
+  return parseTarget(request.url);
+}
+
+/** Reads the connection info from what the connection kept of its upgrade request and the connection params. */
 export function readConnectionInfo(
   connectionId: string,
-  request: IncomingMessage,
-  remoteAddress: string | undefined,
+  upgrade: UpgradeRequest,
   params: unknown,
   expireAt: (at: Date | number) => void,
 ): ConnectionInfo {
@@ -66,10 +102,10 @@ export function readConnectionInfo(
     params,
     expireAt,
     connectionId,
-    request,
-    url: parseRequestUrl(request),
-    headers: request.headers,
-    cookies: parseCookies(request.headers.cookie),
-    remoteAddress,
+    request: upgrade.request,
+    url: parseTarget(upgrade.url),
+    headers: upgrade.headers,
+    cookies: parseCookies(upgrade.headers.cookie),
+    remoteAddress: upgrade.remoteAddress,
   };
 }

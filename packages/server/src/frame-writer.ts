@@ -2,111 +2,121 @@ import { encodeFrames, encodeMessage, type Codec, type ServerMessage } from '@wi
 
 import type { TransportSocket } from './transport.js';
 
-/** Sends messages on one socket, coalescing them into batch frames while a write is pending. */
-export interface FrameWriter {
-  /**
-   * Queues one message. Throws (and queues nothing) when its payload cannot be
-   * encoded, so the caller can answer with an error instead.
-   */
-  readonly write: (message: ServerMessage) => void;
-  /** Resolves once the socket's outgoing buffer is below the high-water mark (or the writer is closed). */
-  readonly writable: () => Promise<void>;
-  /** Whether the bytes waiting to leave are at or over the high-water mark (`writable()` would make its caller wait). */
-  readonly isOverHighWaterMark: () => boolean;
-  /** Hands what is queued to the socket, then accepts nothing more and releases every `writable()` waiter. */
-  readonly end: () => void;
-}
-
 /** For writes whose outcome nothing waits on: the frames before the last one of a flush, and the last writes after `end()`. */
 function ignoreWriteError(): void {}
 
 /**
- * Creates the writer for one connection. A message written while the socket is
- * idle goes out at once, in its own frame: no timer, no added latency. Messages
- * written while a frame is still being written are queued and leave together,
- * as one batch frame, when that write completes. Deep pipelines thus get fewer,
- * larger frames while a lone call pays nothing. `onPause` runs each time
- * `writable()` has to make its caller wait (metrics count backpressure pauses).
+ * Sends messages on one socket. A message written while the socket is idle goes
+ * out at once, in its own frame: no timer, no added latency. Messages written
+ * while a frame is still being written are queued and leave together, as one
+ * batch frame, when that write completes. Deep pipelines thus get fewer, larger
+ * frames while a lone call pays nothing. `onPause` runs each time `writable()`
+ * has to make its caller wait (metrics count backpressure pauses).
+ *
+ * A class, not a closure factory: one lives as long as its connection, and
+ * methods on the prototype cost an idle connection nothing (see docs/performance.md).
  */
-export function createFrameWriter(
-  socket: TransportSocket,
-  codec: Codec,
-  highWaterMarkBytes: number,
-  onPause?: () => void,
-): FrameWriter {
-  let queue: string[] = [];
-  let queuedBytes = 0;
-  let writing = false;
-  let closed = false;
-  let waiters: (() => void)[] = [];
+export class FrameWriter {
+  readonly #socket: TransportSocket;
+  readonly #codec: Codec;
+  readonly #highWaterMarkBytes: number;
+  readonly #onPause: (() => void) | undefined;
+  #queue: string[] | undefined;
+  #queuedBytes = 0;
+  #writing = false;
+  #closed = false;
+  #waiters: (() => void)[] | undefined;
+  /** The write callback of the last frame of a flush, made on the first flush. */
+  #afterWrite: ((error?: Error | null) => void) | undefined;
 
-  function releaseWaiters(): void {
-    const released = waiters;
-    waiters = [];
+  constructor(socket: TransportSocket, codec: Codec, highWaterMarkBytes: number, onPause?: () => void) {
+    this.#socket = socket;
+    this.#codec = codec;
+    this.#highWaterMarkBytes = highWaterMarkBytes;
+    this.#onPause = onPause;
+  }
+
+  /**
+   * Queues one message. Throws (and queues nothing) when its payload cannot be
+   * encoded, so the caller can answer with an error instead.
+   */
+  write(message: ServerMessage): void {
+    if (this.#closed) return;
+    const encoded = encodeMessage(message, this.#codec);
+    if (this.#writing) {
+      (this.#queue ??= []).push(encoded);
+      this.#queuedBytes += encoded.length;
+    } else {
+      this.#flush([encoded]);
+    }
+  }
+
+  /** Whether the bytes waiting to leave are at or over the high-water mark (`writable()` would make its caller wait). */
+  isOverHighWaterMark(): boolean {
+    return !this.#closed && this.#pendingBytes() >= this.#highWaterMarkBytes;
+  }
+
+  /** Resolves once the socket's outgoing buffer is below the high-water mark (or the writer is closed). */
+  writable(): Promise<void> {
+    if (this.#closed || this.#pendingBytes() < this.#highWaterMarkBytes) return Promise.resolve();
+    this.#onPause?.();
+    return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
+  }
+
+  /** Hands what is queued to the socket, then accepts nothing more and releases every `writable()` waiter. */
+  end(): void {
+    if (!this.#closed && this.#queue !== undefined) {
+      for (const frame of encodeFrames(this.#queue)) this.#socket.send(frame, ignoreWriteError);
+    }
+    this.#closed = true;
+    this.#queue = undefined;
+    this.#queuedBytes = 0;
+    this.#releaseWaiters();
+  }
+
+  #releaseWaiters(): void {
+    const released = this.#waiters;
+    if (released === undefined) return;
+    this.#waiters = undefined;
     for (const resolve of released) resolve();
   }
 
   /** Bytes waiting to leave: what the socket holds plus what is queued here (UTF-16 length as an estimate). */
-  function pendingBytes(): number {
-    return socket.bufferedAmount + queuedBytes;
+  #pendingBytes(): number {
+    return this.#socket.bufferedAmount + this.#queuedBytes;
   }
 
-  /** Sends the frames; `afterWrite` runs once, when the last one is written (frames leave in order). */
-  function flush(encoded: string[]): void {
-    writing = true;
+  /** Sends the frames; the write callback runs once, when the last one is written (frames leave in order). */
+  #flush(encoded: string[]): void {
+    this.#writing = true;
     const frames = encodeFrames(encoded);
     const last = frames.length - 1;
+    const afterWrite = (this.#afterWrite ??= (error) => {
+      this.#written(error);
+    });
     frames.forEach((frame, index) => {
-      socket.send(frame, index === last ? afterWrite : ignoreWriteError);
+      this.#socket.send(frame, index === last ? afterWrite : ignoreWriteError);
     });
   }
 
-  function afterWrite(error?: Error | null): void {
+  #written(error?: Error | null): void {
     // `ws` reports success as `null` or `undefined`, depending on the path the write took. A failed
     // write means the socket is closing or broken: its `close` event ends the connection, so stop here.
     if (error !== undefined && error !== null) {
-      closed = true;
-      queue = [];
-      queuedBytes = 0;
-      releaseWaiters();
+      this.#closed = true;
+      this.#queue = undefined;
+      this.#queuedBytes = 0;
+      this.#releaseWaiters();
       return;
     }
-    if (queue.length > 0 && !closed) {
-      const next = queue;
-      queue = [];
-      queuedBytes = 0;
-      flush(next);
+    const next = this.#queue;
+    if (next !== undefined && next.length > 0 && !this.#closed) {
+      this.#queue = undefined;
+      this.#queuedBytes = 0;
+      this.#flush(next);
     } else {
-      writing = false;
+      this.#writing = false;
     }
-    if (pendingBytes() < highWaterMarkBytes) releaseWaiters();
+    if (this.#pendingBytes() < this.#highWaterMarkBytes) this.#releaseWaiters();
   }
-
-  return {
-    write(message) {
-      if (closed) return;
-      const encoded = encodeMessage(message, codec);
-      if (writing) {
-        queue.push(encoded);
-        queuedBytes += encoded.length;
-      } else {
-        flush([encoded]);
-      }
-    },
-    isOverHighWaterMark() {
-      return !closed && pendingBytes() >= highWaterMarkBytes;
-    },
-    writable() {
-      if (closed || pendingBytes() < highWaterMarkBytes) return Promise.resolve();
-      onPause?.();
-      return new Promise((resolve) => waiters.push(resolve));
-    },
-    end() {
-      if (!closed) for (const frame of encodeFrames(queue)) socket.send(frame, ignoreWriteError);
-      closed = true;
-      queue = [];
-      queuedBytes = 0;
-      releaseWaiters();
-    },
-  };
 }

@@ -59,91 +59,91 @@ function eventMessage(id: string, item: unknown): ReplyMessage {
   return { type: MessageType.Event, id, data: item };
 }
 
-/** Runs the operations of one connection and writes their replies. */
-export interface OperationRunner {
-  /**
-   * Runs a call; returns a promise only when something in it was asynchronous.
-   * `record` receives the final message even if the operation was answered
-   * meanwhile (a mutation's session keeps it for retries).
-   */
-  readonly runCall: (
-    op: Operation,
-    entry: ProcedureEntry,
-    message: CallMessage,
-    record?: (outcome: CallOutcome) => void,
-  ) => Promise<void> | undefined;
-  readonly runSubscription: (op: Operation, entry: ProcedureEntry, message: SubscribeMessage) => Promise<void>;
-  /** Sends the one final message of an operation, unless it already ended (cancel, timeout, close). */
-  readonly finish: (op: Operation, message: ReplyMessage, path: string) => void;
-}
-
 /** What the runner needs from its connection. */
 export interface OperationRunnerDeps {
-  readonly connectionId: string;
+  readonly id: string;
   readonly writer: FrameWriter;
   readonly logger: Logger;
   /** Resolves once the client has read enough for subscriptions to go on (see `sendHighWaterMarkBytes`). */
-  readonly writable: () => Promise<void>;
+  writable(): Promise<void>;
   /** The current connection context (it changes on re-authentication). */
-  readonly context: () => unknown;
+  context(): unknown;
   /** Called once an operation has fully ended (its handler returned, its generator finished): forget its id. */
-  readonly release: (id: string, op: Operation) => void;
+  release(id: string, op: Operation): void;
 }
 
-/** Creates the runner that takes each call and subscription from start to final message. */
-export function createOperationRunner(deps: OperationRunnerDeps): OperationRunner {
-  const { writer, logger } = deps;
+/**
+ * Takes each call and subscription of one connection from start to final message.
+ * Its only state is its connection: a connection costs one small object here, however
+ * many operations it runs.
+ */
+export class OperationRunner {
+  readonly #deps: OperationRunnerDeps;
+
+  constructor(deps: OperationRunnerDeps) {
+    this.#deps = deps;
+  }
 
   /** Writes a message; a payload that cannot be encoded becomes INTERNAL_SERVER_ERROR. Returns whether it was sent. */
-  function send(message: ReplyMessage, path: string): boolean {
+  #send(message: ReplyMessage, path: string): boolean {
+    const { writer, logger } = this.#deps;
     try {
       writer.write(message);
       return true;
     } catch (error) {
-      logger.error(`could not encode a "${message.type}" message of "${path}"`, { connectionId: deps.connectionId, error });
+      logger.error(`could not encode a "${message.type}" message of "${path}"`, { connectionId: this.#deps.id, error });
       writer.write(errorMessage(message.id, new RpcError(RpcErrorCode.InternalServerError, 'Internal server error')));
       return false;
     }
   }
 
-  function finish(op: Operation, message: ReplyMessage, path: string): void {
+  /** Sends the one final message of an operation, unless it already ended (cancel, timeout, close). */
+  finish(op: Operation, message: ReplyMessage, path: string): void {
     if (!op.answer(outcomeOf(message))) return;
     op.clearDeadline();
-    send(message, path);
-    if (message.type === MessageType.Error) logger.debug?.('request failed', { connectionId: deps.connectionId, path, code: message.error.code });
+    this.#send(message, path);
+    if (message.type === MessageType.Error) {
+      this.#deps.logger.debug?.('request failed', { connectionId: this.#deps.id, path, code: message.error.code });
+    }
   }
 
-  function fail(op: Operation, id: string, entry: ProcedureEntry, error: unknown): void {
-    if (!op.answered) finish(op, errorMessage(id, normalizeError(error, entry, logger)), entry.path);
+  #fail(op: Operation, id: string, entry: ProcedureEntry, error: unknown): void {
+    if (!op.answered) this.finish(op, errorMessage(id, normalizeError(error, entry, this.#deps.logger)), entry.path);
   }
 
-  function runCall(
+  /**
+   * Runs a call; returns a promise only when something in it was asynchronous.
+   * `record` receives the final message even if the operation was answered
+   * meanwhile (a mutation's session keeps it for retries).
+   */
+  runCall(
     op: Operation,
     entry: ProcedureEntry,
     message: CallMessage,
     record?: (outcome: CallOutcome) => void,
   ): Promise<void> | undefined {
+    const deps = this.#deps;
     const { id } = message;
     const succeed = (output: unknown): void => {
       const outcome: CallOutcome = { type: MessageType.Result, id, output };
       record?.(outcome);
-      finish(op, outcome, entry.path);
+      this.finish(op, outcome, entry.path);
       settleCall();
     };
     const failCall = (error: unknown): void => {
       if (record === undefined) {
-        fail(op, id, entry, error);
+        this.#fail(op, id, entry, error);
       } else {
-        const outcome = errorMessage(id, normalizeError(error, entry, logger));
+        const outcome = errorMessage(id, normalizeError(error, entry, deps.logger));
         record(outcome);
-        finish(op, outcome, entry.path);
+        this.finish(op, outcome, entry.path);
       }
       settleCall();
     };
-    function settleCall(): void {
+    const settleCall = (): void => {
       op.clearDeadline();
       deps.release(id, op);
-    }
+    };
     let output: unknown;
     try {
       output = invokeCall(entry, message.input, deps.context(), op);
@@ -163,14 +163,16 @@ export function createOperationRunner(deps: OperationRunnerDeps): OperationRunne
    * reads (`latest`, `dropOldest`), or end with SLOW_CONSUMER (`end`).
    * @see PROTOCOL.md#subscribe
    */
-  async function runSubscription(op: Operation, entry: ProcedureEntry, message: SubscribeMessage): Promise<void> {
+  async runSubscription(op: Operation, entry: ProcedureEntry, message: SubscribeMessage): Promise<void> {
+    const deps = this.#deps;
+    const { writer, logger } = deps;
     const { id } = message;
     const { overflow } = entry.procedure['~rpc'];
     let iterator: AsyncIterator<unknown, undefined> | undefined;
     let stopping: Promise<unknown> | undefined;
     const stop = (): void => {
       stopping ??= iterator?.return?.().catch((error: unknown) => {
-        logger.error(`subscription "${entry.path}" failed while finishing`, { connectionId: deps.connectionId, error });
+        logger.error(`subscription "${entry.path}" failed while finishing`, { connectionId: deps.id, error });
       });
     };
     /** An event could not be encoded: the subscription ended with INTERNAL_SERVER_ERROR. */
@@ -179,7 +181,7 @@ export function createOperationRunner(deps: OperationRunnerDeps): OperationRunne
 
     /** Sends one item (event or gap); returns whether the subscription goes on. */
     const deliver = (item: unknown): boolean => {
-      if (!send(eventMessage(id, item), entry.path)) {
+      if (!this.#send(eventMessage(id, item), entry.path)) {
         op.answer(RpcErrorCode.InternalServerError);
         failed = true;
         stop();
@@ -223,7 +225,7 @@ export function createOperationRunner(deps: OperationRunnerDeps): OperationRunne
         case 'end':
           if (writer.isOverHighWaterMark()) {
             const slow = new RpcError(RpcErrorCode.SlowConsumer, SLOW_CONSUMER_MESSAGE);
-            finish(op, errorMessage(id, slow), entry.path);
+            this.finish(op, errorMessage(id, slow), entry.path);
             op.abort(slow);
             return false;
           }
@@ -248,7 +250,7 @@ export function createOperationRunner(deps: OperationRunnerDeps): OperationRunne
         if (step.done === true) {
           // Events still held go out before `complete`.
           await startFlush();
-          if (isLive()) finish(op, { type: MessageType.Complete, id }, entry.path);
+          if (isLive()) this.finish(op, { type: MessageType.Complete, id }, entry.path);
           break;
         }
         if (!(await accept(step.value))) break;
@@ -261,7 +263,7 @@ export function createOperationRunner(deps: OperationRunnerDeps): OperationRunne
     } catch (error) {
       // Events pulled before the failure go out before the error.
       await startFlush();
-      fail(op, id, entry, error);
+      this.#fail(op, id, entry, error);
     } finally {
       stop();
       await stopping;
@@ -271,5 +273,4 @@ export function createOperationRunner(deps: OperationRunnerDeps): OperationRunne
     }
   }
 
-  return { runCall, runSubscription, finish };
 }

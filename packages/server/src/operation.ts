@@ -14,12 +14,17 @@ export interface OperationOptions {
   readonly kind?: 'call' | 'subscription';
   readonly request?: { readonly entry: ProcedureEntry; readonly input: unknown } | undefined;
   readonly meta?: CallMeta | undefined;
-  /** Called once, when the operation is answered: its slot under the connection's limits is free again. */
-  readonly onAnswered?: (operation: Operation) => void;
+  /** Told once, when the operation is answered: its slot under the connection's limits is free again. */
+  readonly owner?: OperationOwner | undefined;
   /** A mutation whose outcome its session records: it runs to the end even if the connection drops. */
   readonly outlivesConnection?: boolean;
   /** The metrics of its procedure, told when it starts and when it is answered. Default: none (not counted). */
   readonly observer?: OperationObserver | undefined;
+}
+
+/** What holds an operation's slot (its connection): an object, so that operations need no closure of their own. */
+export interface OperationOwner {
+  operationAnswered(operation: Operation): void;
 }
 
 /**
@@ -36,7 +41,7 @@ export class Operation {
   readonly meta: CallMeta;
   /** Runs to the end even if the connection drops (its session records the outcome for a retry). */
   readonly outlivesConnection: boolean;
-  readonly #onAnswered: ((operation: Operation) => void) | undefined;
+  readonly #owner: OperationOwner | undefined;
   #answered = false;
   #controller: AbortController | undefined;
   #reason: RpcError | undefined;
@@ -49,7 +54,7 @@ export class Operation {
     this.request = options.request;
     this.meta = options.meta ?? NO_META;
     this.outlivesConnection = options.outlivesConnection ?? false;
-    this.#onAnswered = options.onAnswered;
+    this.#owner = options.owner;
     this.#observer = options.observer;
     if (this.#observer !== undefined) this.#startedAt = this.#observer.start();
   }
@@ -67,7 +72,7 @@ export class Operation {
   answer(outcome?: string): boolean {
     if (this.#answered) return false;
     this.#answered = true;
-    this.#onAnswered?.(this);
+    this.#owner?.operationAnswered(this);
     this.#observer?.end(outcome ?? this.#reason?.code ?? RpcErrorCode.Cancelled, this.#startedAt);
     return true;
   }

@@ -17,24 +17,36 @@ export type RateDecision = 'accept' | 'reject' | 'abuse';
 /**
  * A token bucket without timers: tokens refill lazily when a message arrives.
  * A message without a token is rejected; more consecutive rejections than the
- * burst size is sustained abuse (the connection is then closed).
+ * burst size is sustained abuse (the connection is then closed). One per
+ * connection, so a few fields and no closure.
  */
-export function createRateLimiter(options: RateLimitOptions, now: () => number = Date.now): () => RateDecision {
-  const burst = options.burst ?? DEFAULT_RATE_LIMIT_BURST;
-  const perMs = (options.perSecond ?? DEFAULT_RATE_LIMIT_PER_SECOND) / 1000;
-  let tokens = burst;
-  let refilledAt = now();
-  let strikes = 0;
-  return () => {
-    const time = now();
-    tokens = Math.min(burst, tokens + (time - refilledAt) * perMs);
-    refilledAt = time;
-    if (tokens >= 1) {
-      tokens -= 1;
-      strikes = 0;
+export class RateLimiter {
+  readonly #burst: number;
+  readonly #perMs: number;
+  readonly #now: () => number;
+  #tokens: number;
+  #refilledAt: number;
+  #strikes = 0;
+
+  constructor(options: RateLimitOptions, now: () => number = Date.now) {
+    this.#burst = options.burst ?? DEFAULT_RATE_LIMIT_BURST;
+    this.#perMs = (options.perSecond ?? DEFAULT_RATE_LIMIT_PER_SECOND) / 1000;
+    this.#now = now;
+    this.#tokens = this.#burst;
+    this.#refilledAt = now();
+  }
+
+  /** Takes a token for one message and says what to do with it. */
+  take(): RateDecision {
+    const time = this.#now();
+    this.#tokens = Math.min(this.#burst, this.#tokens + (time - this.#refilledAt) * this.#perMs);
+    this.#refilledAt = time;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      this.#strikes = 0;
       return 'accept';
     }
-    strikes += 1;
-    return strikes > burst ? 'abuse' : 'reject';
-  };
+    this.#strikes += 1;
+    return this.#strikes > this.#burst ? 'abuse' : 'reject';
+  }
 }

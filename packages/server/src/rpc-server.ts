@@ -15,18 +15,18 @@ import {
 import { nanoid } from 'nanoid';
 
 import { createCaller, type Caller } from './caller.js';
-import { readConnectionInfo, type ConnectionInfo } from './connection-info.js';
-import { createConnection, type Authenticated, type Connection, type DrainOptions } from './connection.js';
+import { readConnectionInfo, UpgradeRequest, type ConnectionInfo } from './connection-info.js';
+import { Connection, type Authenticated, type ConnectionConfig, type DrainOptions } from './connection.js';
 import type { Handlers } from './handlers.js';
 import type { CheckMiddlewareMap, MiddlewareMap, NoMiddleware } from './middleware-map.js';
 import { stderrLogger, type Logger } from './logger.js';
 import { createAdmission, type Admission, type AdmissionOptions } from './admission.js';
 import { authorize } from './middleware-chain.js';
-import { createRateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { Operation, type CallMeta } from './operation.js';
 import { createProcedureTable, type ProcedureEntry } from './procedure-table.js';
 import { createSessionStore, type SessionOptions } from './delivery/session-store.js';
-import { observeConnection } from './metrics/connection-observer.js';
+import { connectionClosed, connectionOpened } from './metrics/connection-observer.js';
 import { createServerMetrics, type MetricsOptions, type MetricsRecorder, type ServerMetrics } from './metrics/server-metrics.js';
 import type { TransportSocket } from './transport.js';
 
@@ -252,9 +252,9 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
   }
 
   /** Runs the user's context function for one connection and the params it sent. */
-  async function authenticate(connectionId: string, request: IncomingMessage, params: unknown): Promise<Authenticated> {
+  async function authenticate(connectionId: string, upgrade: UpgradeRequest, params: unknown): Promise<Authenticated> {
     let expiresAt: number | undefined;
-    const info = readConnectionInfo(connectionId, request, admission.remoteAddress(request), params, (at) => {
+    const info = readConnectionInfo(connectionId, upgrade, params, (at) => {
       const time = typeof at === 'number' ? at : at.getTime();
       if (!Number.isFinite(time) || time <= 0) throw new TypeError(`expireAt needs a valid time, got ${String(at)}`);
       expiresAt = Math.ceil(time);
@@ -265,6 +265,33 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
 
   const admission = createAdmission(options);
   const sessions = options.sessions === false ? undefined : createSessionStore(options.sessions);
+
+  /** The socket of `connection` closed: count and log it, and forget it once its handlers are done. */
+  function closed(connection: Connection, code: number, reason: string): void {
+    connectionClosed(metricsRecorder, logger, connection.id, connection.openedAt, code, reason);
+    const release = connection.settled().then(() => {
+      connections.delete(connection);
+      releases.delete(release);
+    });
+    releases.add(release);
+  }
+
+  /** What every connection shares: one object per server, not per connection. */
+  const connectionConfig: ConnectionConfig = {
+    procedures,
+    logger,
+    sendHighWaterMarkBytes,
+    slowConsumerTimeoutMs,
+    limits,
+    heartbeatIntervalMs,
+    helloTimeoutMs,
+    authenticate,
+    reauthorize,
+    sessions,
+    metrics: metricsRecorder,
+    closed,
+  };
+  const rateLimit = options.rateLimit === false ? undefined : (options.rateLimit ?? {});
 
   return {
     logger,
@@ -292,40 +319,19 @@ export function createRpcServer<TContract extends Contract, TContext, TMiddlewar
       return { kind: 'missing', reason: `Sec-WebSocket-Protocol must offer one of: ${supported}` };
     },
     accept(socket, codec, request) {
-      const connectionId = nanoid();
-      const observeClose = observeConnection(metricsRecorder, logger, connectionId, admission.remoteAddress(request));
-      const connection = createConnection({
-        id: connectionId,
+      const id = nanoid();
+      const remoteAddress = admission.remoteAddress(request);
+      const connection = new Connection(connectionConfig, {
+        id,
         socket,
         codec,
-        procedures,
-        logger,
-        sendHighWaterMarkBytes,
-        slowConsumerTimeoutMs,
-        limits,
-        heartbeatIntervalMs,
-        helloTimeoutMs,
-        authenticate: (params) => authenticate(connectionId, request, params),
-        rateLimiter: options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}),
-        reauthorize,
-        sessions,
-        metrics: metricsRecorder,
+        upgrade: new UpgradeRequest(request, remoteAddress),
+        rateLimiter: rateLimit === undefined ? undefined : new RateLimiter(rateLimit),
+        openedAt: connectionOpened(metricsRecorder, logger, id, remoteAddress),
       });
       connections.add(connection);
       if (closing) connection.closeWith(CloseCode.GoingAway, 'server shutting down');
-      return {
-        receive: connection.receive,
-        receiveBinary: connection.receiveBinary,
-        handleClose(code, reason) {
-          observeClose(code, reason);
-          connection.handleClose();
-          const release = connection.settled().then(() => {
-            connections.delete(connection);
-            releases.delete(release);
-          });
-          releases.add(release);
-        },
-      };
+      return connection;
     },
     createCaller(ctx) {
       return createCaller(contract, procedures, ctx, logger);

@@ -119,6 +119,36 @@ describe('re-authentication', () => {
     expect(live.$status.lastClose).toEqual({ code: 4403, reason: 'unknown role intruder' });
     expect(live.$state).toBe('closed');
   });
+
+  it('gives the context function the upgrade URL, headers and address again, but not the request', async () => {
+    const seen: { hasRequest: boolean; path: string; protocol: unknown; remoteAddress: string | undefined }[] = [];
+    const { client } = await startTestServer(api, {
+      context: (info: ConnectionInfo) => {
+        seen.push({
+          hasRequest: info.request !== undefined,
+          path: info.url.pathname,
+          protocol: info.headers['sec-websocket-protocol'],
+          remoteAddress: info.remoteAddress,
+        });
+        return { role: 'user' as Role };
+      },
+      handlers: {
+        news: async function* () {},
+        admin: { alerts: async function* () {} },
+        hello: () => 'hello',
+      },
+    });
+    const live = client({ params: () => ({ token: 'secret' }) });
+    await live.hello.query();
+    await withTimeout(live.$reauthenticate(), 2000, 're-authentication');
+    expect(seen).toHaveLength(2);
+    const [first, second] = seen;
+    expect(first?.hasRequest).toBe(true);
+    // The connection lets the request go once `hello` is answered: it is not kept for the connection's lifetime.
+    expect(second).toEqual({ ...first, hasRequest: false });
+    expect(first?.protocol).toEqual(expect.any(String));
+    expect(first?.remoteAddress).toEqual(expect.any(String));
+  });
 });
 
 describe('call context', () => {

@@ -7,7 +7,7 @@ import { WebSocketServer, type PerMessageDeflateOptions, type RawData, type WebS
 
 import { parseRequestUrl } from '../connection-info.js';
 import type { MetricsRecorder } from '../metrics/server-metrics.js';
-import type { ServerCoreForAdapters } from '../rpc-server.js';
+import type { AcceptedConnection, ServerCoreForAdapters } from '../rpc-server.js';
 import type { TransportSocket } from '../transport.js';
 
 /** The `ws` server attached to an HTTP(S) server; `close` detaches it and closes its sockets. */
@@ -34,31 +34,48 @@ function deflateOptions(compression: ServerCoreForAdapters['compression']): PerM
   };
 }
 
-/** The close frame the server sent first, if it did: it says why the connection ended better than the echo. */
-interface SentClose {
-  code: number;
-  reason: string;
+/**
+ * One accepted socket as the core sees it (`TransportSocket`), and what the
+ * adapter tracks about it. One object per socket, methods on the prototype:
+ * an idle connection pays for fields, not closures.
+ */
+class SocketLink implements TransportSocket {
+  readonly ws: WebSocket;
+  /** The connection the socket's messages go to; set right after `accept`. */
+  connection: AcceptedConnection | undefined;
+  /** Whether the peer answered the last heartbeat ping (or sent anything since). */
+  answered = true;
+  /** The close frame the server sent first, if it did: it says why the connection ended better than the echo. */
+  sentCloseCode: number | undefined;
+  sentCloseReason = '';
+  readonly #recorder: MetricsRecorder | undefined;
+
+  constructor(ws: WebSocket, recorder: MetricsRecorder | undefined) {
+    this.ws = ws;
+    this.#recorder = recorder;
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  send(data: string, onWritten: (error?: Error | null) => void): void {
+    this.#recorder?.sent(Buffer.byteLength(data));
+    this.ws.send(data, onWritten);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.sentCloseCode === undefined) {
+      this.sentCloseCode = code;
+      this.sentCloseReason = reason;
+    }
+    this.ws.close(code, reason);
+  }
 }
 
-function toTransport(ws: WebSocket, recorder: MetricsRecorder | undefined, sentClose: { current: SentClose | undefined }): TransportSocket {
-  return {
-    send:
-      recorder === undefined
-        ? (data, onWritten) => {
-            ws.send(data, onWritten);
-          }
-        : (data, onWritten) => {
-            recorder.sent(Buffer.byteLength(data));
-            ws.send(data, onWritten);
-          },
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-    close: (code, reason) => {
-      sentClose.current ??= { code, reason };
-      ws.close(code, reason);
-    },
-  };
+/** Raw sockets of upgrade requests are destroyed on error; one listener shared by all (`this` is the socket). */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }
 
 function byteLength(data: RawData): number {
@@ -103,7 +120,8 @@ export function attachWebSocketServer(
 ): WebSocketAttachment {
   const recorder = core.metricsRecorder;
   const selected = new WeakMap<IncomingMessage, string>();
-  const sockets = new Set<WebSocket>();
+  /** Open sockets, for the heartbeat and for shutdown. */
+  const sockets = new Map<WebSocket, SocketLink>();
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -116,21 +134,44 @@ export function attachWebSocketServer(
   });
 
   // Heartbeat: every interval, sockets that did not answer the previous ping (or send anything) are dropped.
-  const answered = new WeakSet<WebSocket>();
   const heartbeat =
     core.heartbeatIntervalMs > 0
       ? setInterval(() => {
-          for (const ws of sockets) {
-            if (!answered.has(ws)) {
+          for (const [ws, link] of sockets) {
+            if (!link.answered) {
               core.logger.warn('peer missed a heartbeat; terminating its socket', {});
               ws.terminate();
               continue;
             }
-            answered.delete(ws);
+            link.answered = false;
             ws.ping();
           }
         }, core.heartbeatIntervalMs)
       : undefined;
+
+  // The listeners of every socket, shared: `ws` calls them with the socket as `this`.
+  function onError(error: Error): void {
+    core.logger.warn('WebSocket error', { error });
+  }
+  function onPong(this: WebSocket): void {
+    const link = sockets.get(this);
+    if (link !== undefined) link.answered = true;
+  }
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const link = sockets.get(this);
+    if (link?.connection === undefined) return;
+    link.answered = true;
+    recorder?.received(byteLength(data));
+    if (isBinary) link.connection.receiveBinary();
+    else link.connection.receive(toText(data));
+  }
+  function onClose(this: WebSocket, code: number, reason: Buffer): void {
+    const link = sockets.get(this);
+    sockets.delete(this);
+    // The peer echoes our close code, but a socket that drops after we closed reports 1006: what we sent wins.
+    if (link?.sentCloseCode === undefined) link?.connection?.handleClose(code, reason.toString('utf8'));
+    else link.connection?.handleClose(link.sentCloseCode, link.sentCloseReason);
+  }
 
   function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (parseRequestUrl(request).pathname !== options.path) {
@@ -141,9 +182,7 @@ export function attachWebSocketServer(
       }
       return;
     }
-    socket.on('error', () => {
-      socket.destroy();
-    });
+    socket.on('error', destroyOnError);
     if (core.closing) {
       recorder?.upgradeRefused('shutting_down');
       refuseUpgrade(socket, 503, 'server shutting down');
@@ -156,7 +195,7 @@ export function attachWebSocketServer(
       return;
     }
     // The raw socket closes in every case (refused handshake, or later WebSocket close): free the slots then.
-    socket.once('close', admitted);
+    socket.on('close', admitted);
     const negotiation = core.negotiate(offeredSubprotocols(request));
     if (negotiation.kind === 'missing') {
       recorder?.upgradeRefused('subprotocol_missing');
@@ -165,32 +204,18 @@ export function attachWebSocketServer(
     }
     selected.set(request, negotiation.subprotocol);
     wss.handleUpgrade(request, socket, head, (ws) => {
-      ws.on('error', (error) => {
-        core.logger.warn('WebSocket error', { error });
-      });
+      ws.on('error', onError);
       if (negotiation.kind === 'unsupported') {
         recorder?.upgradeRefused('subprotocol_unsupported');
         ws.close(CloseCode.UnsupportedSubprotocol, limitCloseReason(negotiation.reason));
         return;
       }
-      sockets.add(ws);
-      answered.add(ws);
-      const sentClose: { current: SentClose | undefined } = { current: undefined };
-      const connection = core.accept(toTransport(ws, recorder, sentClose), negotiation.codec, request);
-      ws.on('pong', () => {
-        answered.add(ws);
-      });
-      ws.on('message', (data, isBinary) => {
-        answered.add(ws);
-        recorder?.received(byteLength(data));
-        if (isBinary) connection.receiveBinary();
-        else connection.receive(toText(data));
-      });
-      ws.on('close', (code, reason) => {
-        sockets.delete(ws);
-        // The peer echoes our close code, but a socket that drops after we closed reports 1006: what we sent wins.
-        connection.handleClose(sentClose.current?.code ?? code, sentClose.current?.reason ?? reason.toString('utf8'));
-      });
+      const link = new SocketLink(ws, recorder);
+      sockets.set(ws, link);
+      link.connection = core.accept(link, negotiation.codec, request);
+      ws.on('pong', onPong);
+      ws.on('message', onMessage);
+      ws.on('close', onClose);
     });
   }
 
@@ -200,7 +225,7 @@ export function attachWebSocketServer(
     async close(graceMs) {
       httpServer.off('upgrade', onUpgrade);
       clearInterval(heartbeat);
-      const closed = [...sockets].map(
+      const closed = [...sockets.keys()].map(
         (ws) =>
           new Promise<void>((resolve) => {
             ws.once('close', () => {
@@ -209,7 +234,7 @@ export function attachWebSocketServer(
           }),
       );
       const timer = setTimeout(() => {
-        for (const ws of sockets) ws.terminate();
+        for (const ws of sockets.keys()) ws.terminate();
       }, graceMs);
       await Promise.all(closed);
       clearTimeout(timer);

@@ -24,7 +24,8 @@ const SEQUENCE_ID = /^[0-9a-z]{1,10}$/;
 export class CallWindow {
   readonly #maxEntries: number;
   readonly #maxAgeMs: number;
-  readonly #entries = new Map<string, WindowEntry>();
+  /** Made by the first mutation: most sessions never run one. */
+  #entries: Map<string, WindowEntry> | undefined;
   /** The highest sequence id evicted: a retry at or below it that the window does not hold may have run. */
   #forgottenUpTo = -1;
 
@@ -36,7 +37,7 @@ export class CallWindow {
   /** The entry of mutation `id`, if the window still holds it. */
   get(id: string): WindowEntry | undefined {
     this.#expire();
-    return this.#entries.get(id);
+    return this.#entries?.get(id);
   }
 
   /**
@@ -50,8 +51,9 @@ export class CallWindow {
   /** Records that mutation `id` starts running. */
   begin(id: string): WindowEntry {
     const entry: WindowEntry = { outcome: undefined, waiters: [], finishedAt: Number.POSITIVE_INFINITY };
-    this.#entries.set(id, entry);
-    while (this.#entries.size > this.#maxEntries) this.#evictOldest();
+    const entries = (this.#entries ??= new Map<string, WindowEntry>());
+    entries.set(id, entry);
+    while (entries.size > this.#maxEntries) this.#evictOldest(entries);
     return entry;
   }
 
@@ -64,6 +66,7 @@ export class CallWindow {
 
   #expire(): void {
     const oldest = Date.now() - this.#maxAgeMs;
+    if (this.#entries === undefined) return;
     for (const [id, entry] of this.#entries) {
       // Insertion order is start order; a long-running mutation ahead stops the sweep until it finishes.
       if (entry.finishedAt >= oldest) break;
@@ -71,13 +74,13 @@ export class CallWindow {
     }
   }
 
-  #evictOldest(): void {
-    const first = this.#entries.keys().next();
+  #evictOldest(entries: Map<string, WindowEntry>): void {
+    const first = entries.keys().next();
     if (first.done !== true) this.#forget(first.value);
   }
 
   #forget(id: string): void {
-    this.#entries.delete(id);
+    this.#entries?.delete(id);
     if (SEQUENCE_ID.test(id)) this.#forgottenUpTo = Math.max(this.#forgottenUpTo, Number.parseInt(id, 36));
   }
 }

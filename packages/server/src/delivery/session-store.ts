@@ -35,9 +35,21 @@ export interface OpenedSession {
   readonly resumed: boolean;
 }
 
-interface StoredSession extends Session {
-  connections: number;
+/** A session as the store keeps it; its record of mutations is made by the first mutation that needs it. */
+class StoredSession implements Session {
+  readonly token = nanoid();
+  connections = 1;
   expiry: ReturnType<typeof setTimeout> | undefined;
+  readonly #bounds: Readonly<Required<SessionOptions>>;
+  #calls: CallWindow | undefined;
+
+  constructor(bounds: Readonly<Required<SessionOptions>>) {
+    this.#bounds = bounds;
+  }
+
+  get calls(): CallWindow {
+    return (this.#calls ??= new CallWindow(this.#bounds.windowSize, this.#bounds.windowMs));
+  }
 }
 
 /** The sessions of one server, in memory. */
@@ -73,12 +85,7 @@ export function createSessionStore(options: SessionOptions = {}): SessionStore {
         detached.delete(known);
         return { session: known, resumed: true };
       }
-      const session: StoredSession = {
-        token: nanoid(),
-        calls: new CallWindow(bounds.windowSize, bounds.windowMs),
-        connections: 1,
-        expiry: undefined,
-      };
+      const session = new StoredSession(bounds);
       sessions.set(session.token, session);
       return { session, resumed: false };
     },
