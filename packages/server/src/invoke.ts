@@ -134,19 +134,25 @@ export async function openSubscription(
       : startSubscription(entry, input, ctx, operation, lastEventId);
   const source = iterable[Symbol.asyncIterator]();
   const { resumable } = entry.procedure['~rpc'];
+  /** Validates one yielded item; synchronous unless the schema is async, so an event costs no extra microtask. */
+  const check = (item: unknown): MaybePromise<unknown> => {
+    if (item instanceof Gap) return item;
+    if (item instanceof Tracked) {
+      const data = parseOutput(eventSchema, item.data, entry.path);
+      return isPromiseLike(data) ? Promise.resolve(data).then((value) => new Tracked(item.id, value)) : new Tracked(item.id, data);
+    }
+    if (resumable) {
+      throw new TypeError(`resumable subscription "${entry.path}" yielded an event without an id: yield tracked(id, event)`);
+    }
+    return parseOutput(eventSchema, item, entry.path);
+  };
   return {
-    async next() {
-      const step = await source.next();
-      if (step.done === true) return { done: true, value: undefined };
-      const item: unknown = step.value;
-      if (item instanceof Gap) return { done: false, value: item };
-      if (item instanceof Tracked) {
-        return { done: false, value: new Tracked(item.id, await parseOutput(eventSchema, item.data, entry.path)) };
-      }
-      if (resumable) {
-        throw new TypeError(`resumable subscription "${entry.path}" yielded an event without an id: yield tracked(id, event)`);
-      }
-      return { done: false, value: await parseOutput(eventSchema, item, entry.path) };
+    next() {
+      return source.next().then((step): MaybePromise<IteratorResult<unknown, undefined>> => {
+        if (step.done === true) return { done: true, value: undefined };
+        const value = check(step.value);
+        return isPromiseLike(value) ? Promise.resolve(value).then((checked) => ({ done: false, value: checked })) : { done: false, value };
+      });
     },
     async return() {
       await source.return?.();
