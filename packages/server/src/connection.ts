@@ -193,6 +193,7 @@ export class Connection implements OperationOwner {
    * longer than `slowConsumerTimeoutMs` is disconnected with 4499.
    */
   async writable(): Promise<void> {
+    if (!this.writer.isOverHighWaterMark()) return;
     const { slowConsumerTimeoutMs } = this.#config;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const writable = this.writer.writable();

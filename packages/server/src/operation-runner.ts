@@ -216,12 +216,12 @@ export class OperationRunner {
     };
 
     /** Handles one item the handler yielded under the overflow policy; returns whether to pull the next one. */
-    const accept = async (item: unknown): Promise<boolean> => {
+    const accept = (item: unknown): boolean | Promise<boolean> => {
       switch (overflow.policy) {
         case 'pause':
           if (!deliver(item)) return false;
-          await deps.writable();
-          return isLive();
+          // Synchronous unless the client is behind: an event then costs no extra promise.
+          return writer.isOverHighWaterMark() ? deps.writable().then(isLive) : isLive();
         case 'end':
           if (writer.isOverHighWaterMark()) {
             const slow = new RpcError(RpcErrorCode.SlowConsumer, SLOW_CONSUMER_MESSAGE);
@@ -253,7 +253,8 @@ export class OperationRunner {
           if (isLive()) this.finish(op, { type: MessageType.Complete, id }, entry.path);
           break;
         }
-        if (!(await accept(step.value))) break;
+        const accepted = accept(step.value);
+        if (!(typeof accepted === 'boolean' ? accepted : await accepted)) break;
         // A generator that never awaits, on a socket that never fills (or under a policy that keeps
         // pulling), would run on microtasks alone and starve the event loop: no cancel, close or
         // heartbeat would ever be read. Yield now and then.
