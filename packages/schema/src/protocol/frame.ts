@@ -119,21 +119,36 @@ function formatIssue(issue: z.core.$ZodIssue): string {
 export const MAX_PAYLOAD_DEPTH = 64;
 
 /**
+ * Most values (objects, arrays and primitives, the codec's wrapper included) in
+ * one client payload. Validation time grows with them, and worst with invalid
+ * ones: zod builds an issue per invalid value, about 1 µs each, and cannot stop
+ * early. This caps one message's validation at about 100 ms.
+ */
+export const MAX_PAYLOAD_VALUES = 100_000;
+
+/**
  * Refuses what no validator should have to walk: nesting deeper than
  * `MAX_PAYLOAD_DEPTH` (recursive validators and `JSON.stringify` overflow the
  * stack long before `JSON.parse` does) and `__proto__` keys (prototype
  * pollution through code that merges inputs into objects).
  */
-function checkPayload(value: unknown, depth: number): void {
+function checkPayload(value: unknown): void {
+  const budget = { values: MAX_PAYLOAD_VALUES };
+  checkValue(value, 1, budget);
+}
+
+function checkValue(value: unknown, depth: number, budget: { values: number }): void {
+  budget.values -= 1;
+  if (budget.values < 0) throw new ProtocolError(`payload holds more than ${String(MAX_PAYLOAD_VALUES)} values`);
   if (typeof value !== 'object' || value === null) return;
   if (depth > MAX_PAYLOAD_DEPTH) throw new ProtocolError(`payload nests deeper than ${String(MAX_PAYLOAD_DEPTH)} levels`);
   if (Array.isArray(value)) {
-    for (const item of value) checkPayload(item, depth + 1);
+    for (const item of value) checkValue(item, depth + 1, budget);
     return;
   }
   for (const key of Object.keys(value)) {
     if (key === '__proto__') throw new ProtocolError('payload has a forbidden key "__proto__"');
-    checkPayload((value as Record<string, unknown>)[key], depth + 1);
+    checkValue((value as Record<string, unknown>)[key], depth + 1, budget);
   }
 }
 
@@ -158,7 +173,7 @@ function decodePayload<TMessage extends AnyMessage>(
   checkPayloads: boolean,
 ): DecodedMessage<TMessage> {
   try {
-    if (checkPayloads) checkPayload(payloadOf(message), 1);
+    if (checkPayloads) checkPayload(payloadOf(message));
     return { ok: true, message: mapPayload(message, codec.decode) };
   } catch (error) {
     const reason = error instanceof Error ? error.message : 'payload could not be decoded';
@@ -211,7 +226,8 @@ const serverReader: Reader<ServerMessage> = { fast: readServerEnvelope, schemas:
  * Decodes a text frame sent by a client. Throws `ProtocolError` when the frame as
  * a whole is unusable (not JSON, empty or oversized batch); otherwise returns one
  * entry per message, valid or not, in order. Payloads are checked for depth and
- * `__proto__` keys before the codec sees them (`MAX_PAYLOAD_DEPTH`).
+ * `__proto__` keys, and their number of values, before the codec sees them
+ * (`MAX_PAYLOAD_DEPTH`, `MAX_PAYLOAD_VALUES`).
  */
 export function decodeClientFrame(data: string, codec: Codec): DecodedMessage<ClientMessage>[] {
   return decodeFrame(data, clientReader, codec);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { closeAction, CloseCode } from './close-codes.js';
 import { jsonCodec, superjsonCodec } from './codec.js';
 import { RpcErrorCode } from './error-codes.js';
-import { MAX_BATCH_FRAME_LENGTH, MAX_PAYLOAD_DEPTH } from './frame.js';
+import { MAX_BATCH_FRAME_LENGTH, MAX_PAYLOAD_DEPTH, MAX_PAYLOAD_VALUES } from './frame.js';
 import {
   clientMessageSchemas,
   MAX_BATCH_SIZE,
@@ -199,6 +199,7 @@ describe('PROTOCOL.md "Limits" table', () => {
       MAX_BATCH_FRAME_LENGTH,
       MAX_META_ENTRIES,
       MAX_PAYLOAD_DEPTH,
+      MAX_PAYLOAD_VALUES,
     };
     const documented = table.rows.map(
       (row) => [row.Constant as string, toInteger(row.Value as string, `limit ${String(row.Constant)}`)] as const,

@@ -108,6 +108,21 @@ describe('payload limits', () => {
     });
   });
 
+  it('refuses payloads of more than 100,000 values with BAD_REQUEST before validating them', async () => {
+    const { url } = await start();
+    const raw = await rawClient(url);
+    // The array counts as one value: 99,999 items make exactly the limit.
+    raw.send({ type: 'call', id: 'at-limit', path: 'echo', input: new Array<number>(99_999).fill(0) });
+    const answer = (await raw.nextMessage()) as { id: string; output: unknown[] };
+    expect({ id: answer.id, length: answer.output.length }).toEqual({ id: 'at-limit', length: 99_999 });
+    raw.send({ type: 'call', id: 'over', path: 'echo', input: { items: new Array<number>(100_000).fill(0) } });
+    await expect(raw.nextMessage()).resolves.toEqual({
+      type: 'error',
+      id: 'over',
+      error: { code: 'BAD_REQUEST', message: 'payload holds more than 100000 values' },
+    });
+  });
+
   it('refuses __proto__ keys and never lets constructor or prototype keys reach Object.prototype', async () => {
     const { url } = await start();
     const raw = await rawClient(url, { protocols: ['wirecall.v1+superjson'] });
