@@ -5,12 +5,12 @@
  */
 import { createClient, richCodec, type Codec } from '@wirecall/client';
 import { defineContract, query, subscription } from '@wirecall/schema';
-import { createServer } from '@wirecall/server';
+import { createEventLog, createServer } from '@wirecall/server';
 import { WebSocket } from 'ws';
 import { z } from 'zod';
 
 import { nowUs, takeRecords, type BenchEvent, type Peer } from '../peer.js';
-import { createHub, EVENTS_PER_TURN, nextTurn } from '../peer-kit.js';
+import { EVENTS_PER_TURN, nextTurn } from '../peer-kit.js';
 
 const event = z.object({ seq: z.number(), sentAt: z.number() });
 
@@ -24,7 +24,7 @@ export const benchContract = defineContract({
     ),
   }),
   stream: subscription({ input: z.object({}), event }),
-  ticker: subscription({ input: z.object({}), event }),
+  ticker: subscription({ input: z.object({}), event, resumable: true }),
 });
 
 /** Builds the Wirecall peer whose clients speak `codec` (the server accepts every codec, as by default). */
@@ -32,7 +32,11 @@ export function createWirecallPeer(label: string, codec: Codec): Peer {
   return {
     label,
     serve(http, { highWaterMarkBytes }) {
-      const hub = createHub<BenchEvent>();
+      // Wirecall's broadcast primitive: every subscriber reads the same log (the saturating
+      // broadcaster is held back by the sockets' buffers; a subscriber that fell behind the
+      // log would get a gap and miss events, which would show as fewer deliveries).
+      const log = createEventLog<BenchEvent>({ maxEvents: 1024 });
+      let subscribers = 0;
       const server = createServer(benchContract, {
         sendHighWaterMarkBytes: highWaterMarkBytes,
         // Protections against abusive clients, sized for one benchmark client: every
@@ -52,11 +56,20 @@ export function createWirecallPeer(label: string, codec: Codec): Peer {
               if (seq % EVENTS_PER_TURN === 0) await nextTurn();
             }
           },
-          ticker: ({ signal }) => hub.subscribe(signal),
+          ticker: ({ lastEventId, signal }) => {
+            subscribers += 1;
+            signal.addEventListener('abort', () => (subscribers -= 1), { once: true });
+            return log.subscribe({ lastEventId, signal });
+          },
         },
       });
       server.attach(http);
-      return { broadcast: hub.publish, subscribers: hub.size, backlog: hub.backlog };
+      return {
+        broadcast: (value) => {
+          log.publish(value);
+        },
+        subscribers: () => subscribers,
+      };
     },
     async connect(url) {
       const client = createClient(benchContract, { url, WebSocket, codec });

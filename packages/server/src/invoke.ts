@@ -1,3 +1,4 @@
+import { pushSourceOf, type PushSource } from './delivery/push-source.js';
 import { Gap, Tracked } from './delivery/tracked.js';
 import { runMiddleware } from './middleware-chain.js';
 import type { Operation } from './operation.js';
@@ -114,6 +115,14 @@ async function startSubscriptionChain(
 }
 
 /**
+ * The events of a subscription, validated. `push` is there when the handler
+ * returned an event log's stream: its items can then be taken synchronously.
+ */
+export interface SubscriptionIterator extends AsyncIterator<unknown, undefined> {
+  readonly push?: PushSource<MaybePromise<unknown>>;
+}
+
+/**
  * Starts a subscription: validates the input, runs the middleware (if any),
  * calls the handler and returns an iterator over its events, each validated
  * against the contract (tracked events keep their id; gaps pass through).
@@ -125,7 +134,7 @@ export async function openSubscription(
   ctx: unknown,
   operation: Operation,
   lastEventId: string | undefined,
-): Promise<AsyncIterator<unknown, undefined>> {
+): Promise<SubscriptionIterator> {
   const { input: inputSchema, output: eventSchema } = entry.procedure['~rpc'];
   const input = await parseInput(inputSchema, rawInput);
   const iterable =
@@ -146,7 +155,19 @@ export async function openSubscription(
     }
     return parseOutput(eventSchema, item, entry.path);
   };
+  const push = pushSourceOf<unknown>(source);
   return {
+    ...(push === undefined
+      ? {}
+      : {
+          push: {
+            take: () => {
+              const item = push.take();
+              return item === undefined ? undefined : check(item);
+            },
+            watch: push.watch,
+          },
+        }),
     next() {
       return source.next().then((step): MaybePromise<IteratorResult<unknown, undefined>> => {
         if (step.done === true) return { done: true, value: undefined };

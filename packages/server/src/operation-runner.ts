@@ -10,10 +10,11 @@ import {
 
 import type { CallOutcome } from './delivery/call-window.js';
 import { OverflowBuffer } from './delivery/overflow-buffer.js';
+import type { PushSource } from './delivery/push-source.js';
 import { Gap, Tracked } from './delivery/tracked.js';
 import type { FrameWriter } from './frame-writer.js';
-import { invokeCall, openSubscription } from './invoke.js';
-import { isPromiseLike } from './validate.js';
+import { invokeCall, openSubscription, type SubscriptionIterator } from './invoke.js';
+import { isPromiseLike, type MaybePromise } from './validate.js';
 import type { Logger } from './logger.js';
 import { outcomeOf } from './metrics/operation-observer.js';
 import { normalizeError } from './normalize-error.js';
@@ -168,7 +169,7 @@ export class OperationRunner {
     const { writer, logger } = deps;
     const { id } = message;
     const { overflow } = entry.procedure['~rpc'];
-    let iterator: AsyncIterator<unknown, undefined> | undefined;
+    let iterator: SubscriptionIterator | undefined;
     let stopping: Promise<unknown> | undefined;
     const stop = (): void => {
       stopping ??= iterator?.return?.().catch((error: unknown) => {
@@ -239,11 +240,58 @@ export class OperationRunner {
       }
     };
 
+    /**
+     * Delivers what an event log publishes as it is published, synchronously:
+     * while the client keeps up, an event costs no promise and no microtask.
+     * Resolves when the subscription ends (abort, or a write that failed).
+     */
+    const pushAll = (push: PushSource<MaybePromise<unknown>>): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        let sent = 0;
+        const drain = (): void => {
+          try {
+            while (isLive()) {
+              if (writer.isOverHighWaterMark()) {
+                deps.writable().then(drain, reject);
+                return;
+              }
+              const item = push.take();
+              if (item === undefined) {
+                push.watch(drain);
+                return;
+              }
+              if (isPromiseLike(item)) {
+                Promise.resolve(item).then((checked) => {
+                  if (isLive() && deliver(checked)) drain();
+                  else resolve();
+                }, reject);
+                return;
+              }
+              if (!deliver(item)) break;
+              // A burst of published events: let the event loop run now and then (see below).
+              sent += 1;
+              if (sent % EVENTS_PER_TURN === 0) {
+                setImmediate(drain);
+                return;
+              }
+            }
+            resolve();
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        };
+        op.signal.addEventListener('abort', () => {
+          resolve();
+        }, { once: true });
+        drain();
+      });
+
     let pulled = 0;
     try {
       iterator = await openSubscription(entry, message.input, deps.context(), op, message.lastEventId);
       // Ask the generator to finish as soon as the operation is aborted, even while it awaits.
       op.signal.addEventListener('abort', stop, { once: true });
+      if (iterator.push !== undefined && overflow.policy === 'pause') await pushAll(iterator.push);
       while (isLive()) {
         const step = await iterator.next();
         if (!isLive()) break;

@@ -1,6 +1,7 @@
 import { GapReason } from '@wirecall/schema/protocol';
 import { nanoid } from 'nanoid';
 
+import { PUSH_SOURCE, type PushSource } from './push-source.js';
 import { Gap, Tracked } from './tracked.js';
 
 /** Retention of an in-memory event log. */
@@ -72,7 +73,8 @@ export function createEventLog<TEvent>(options: EventLogOptions = {}): EventLog<
   /** Sequence number of the oldest retained event, and of the next one to publish. */
   let first = 0;
   let next = 0;
-  const waiters = new Set<() => void>();
+  /** Subscribers waiting for the next event: promise resolvers, or the server's push callbacks. */
+  let waiters = new Set<() => void>();
 
   function prune(): void {
     const oldest = Date.now() - maxAgeMs;
@@ -113,36 +115,50 @@ export function createEventLog<TEvent>(options: EventLogOptions = {}): EventLog<
     signal?.addEventListener('abort', stop, { once: true });
     if (signal?.aborted === true) stop();
 
+    /** The next item if one is ready: a pending gap, a gap for falling behind, or the next event. */
+    function take(): Tracked<TEvent> | Gap | undefined {
+      if (done) return undefined;
+      if (pendingGap !== undefined) {
+        const item = pendingGap;
+        pendingGap = undefined;
+        return item;
+      }
+      prune();
+      if (cursor < first) {
+        // Fell behind the retention while not reading: say so, and go on live.
+        cursor = next;
+        return new Gap(GapReason.Expired);
+      }
+      if (cursor === next) return undefined;
+      const entry = ring[cursor % capacity] as Entry<TEvent>;
+      cursor += 1;
+      return entry.tracked;
+    }
+
+    function watch(onReady: () => void): void {
+      if (done) {
+        onReady();
+        return;
+      }
+      wake = onReady;
+      waiters.add(onReady);
+    }
+
     async function nextItem(): Promise<IteratorResult<Tracked<TEvent> | Gap, undefined>> {
       for (;;) {
+        const item = take();
+        if (item !== undefined) return { done: false, value: item };
         if (done) return { done: true, value: undefined };
-        if (pendingGap !== undefined) {
-          const item = pendingGap;
-          pendingGap = undefined;
-          return { done: false, value: item };
-        }
-        prune();
-        if (cursor < first) {
-          // Fell behind the retention while not reading: say so, and go on live.
-          cursor = next;
-          return { done: false, value: new Gap(GapReason.Expired) };
-        }
-        if (cursor < next) {
-          const entry = ring[cursor % capacity] as Entry<TEvent>;
-          cursor += 1;
-          return { done: false, value: entry.tracked };
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          waiters.add(resolve);
-        });
+        await new Promise<void>(watch);
         wake = undefined;
       }
     }
 
-    const iterator: AsyncIterator<Tracked<TEvent> | Gap, undefined> = {
+    const push: PushSource<Tracked<TEvent> | Gap> = { take, watch };
+    const iterator: AsyncIterator<Tracked<TEvent> | Gap, undefined> & { readonly [PUSH_SOURCE]: typeof push } = {
       next: nextItem,
       return: () => Promise.resolve(stop()),
+      [PUSH_SOURCE]: push,
     };
     return { [Symbol.asyncIterator]: () => iterator };
   }
@@ -153,8 +169,10 @@ export function createEventLog<TEvent>(options: EventLogOptions = {}): EventLog<
       ring[next % capacity] = { tracked: new Tracked(id, event), at: Date.now() };
       next += 1;
       prune();
-      for (const resolve of waiters) resolve();
-      waiters.clear();
+      // A fresh set first: a subscriber woken here may start waiting again at once.
+      const woken = waiters;
+      waiters = new Set();
+      for (const onReady of woken) onReady();
       return id;
     },
     subscribe,

@@ -1,0 +1,87 @@
+import { defineContract, subscription } from '@wirecall/schema';
+import { createEventLog } from '@wirecall/server';
+import { rawClient, startTestServer, withTimeout } from '@wirecall/testing';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+const api = defineContract({ feed: subscription({ event: z.object({ seq: z.number(), pad: z.string() }), resumable: true }) });
+
+interface WireMessage {
+  readonly type: string;
+  readonly id?: string;
+  readonly data?: { seq: number };
+  readonly eventId?: string;
+  readonly reason?: string;
+}
+
+/** Starts a server whose `feed` streams `log`; `ready` resolves once the client's subscription is live. */
+async function start(maxEvents: number, sendHighWaterMarkBytes?: number) {
+  const log = createEventLog<{ seq: number; pad: string }>({ maxEvents });
+  let live: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    live = resolve;
+  });
+  const { url } = await startTestServer(api, {
+    ...(sendHighWaterMarkBytes === undefined ? {} : { sendHighWaterMarkBytes }),
+    handlers: {
+      feed: ({ lastEventId, signal }) => {
+        const stream = log.subscribe({ lastEventId, signal });
+        setImmediate(live);
+        return stream;
+      },
+    },
+  });
+  const raw = await rawClient(url);
+  raw.send({ type: 'subscribe', id: 's', path: 'feed' });
+  await withTimeout(ready, 5000, 'the subscription to start');
+  return { log, raw };
+}
+
+/** Reads messages (batches flattened) until `done` says so. */
+async function readUntil(raw: Awaited<ReturnType<typeof rawClient>>, done: (messages: WireMessage[]) => boolean): Promise<WireMessage[]> {
+  const messages: WireMessage[] = [];
+  const read = async (): Promise<void> => {
+    while (!done(messages)) {
+      const frame = await raw.nextMessage(10_000);
+      messages.push(...((Array.isArray(frame) ? frame : [frame]) as WireMessage[]));
+    }
+  };
+  await withTimeout(read(), 10_000, 'the messages');
+  return messages;
+}
+
+describe('event log subscriptions (pushed as published)', () => {
+  it('deliver a synchronous burst in order, each event with its id', async () => {
+    const { log, raw } = await start(10_000);
+    const ids = Array.from({ length: 2000 }, (_, seq) => log.publish({ seq, pad: '' }));
+
+    const messages = await readUntil(raw, (seen) => seen.length === 2000);
+    expect(messages.map((message) => message.data?.seq)).toEqual(Array.from({ length: 2000 }, (_, seq) => seq));
+    expect(messages.map((message) => message.eventId)).toEqual(ids);
+  });
+
+  it('stop writing to a client that reads nothing, then report what the log no longer holds and go on live', async () => {
+    const { log, raw } = await start(10, 16 * 1024);
+    let received = 0;
+    raw.socket.on('message', (data: Buffer) => {
+      received += data.length;
+    });
+    raw.socket.pause();
+    // 40 MB published while the client reads nothing: far more than the socket and the kernel hold.
+    const pad = 'x'.repeat(4096);
+    for (let seq = 0; seq < 10_000; seq += 1) log.publish({ seq, pad });
+    raw.socket.resume();
+    const gapSeen = (messages: WireMessage[]) => messages.some((message) => message.type === 'gap');
+    const before = await readUntil(raw, gapSeen);
+    log.publish({ seq: 10_000, pad: '' });
+    const after = await readUntil(raw, (messages) => messages.some((message) => message.data?.seq === 10_000));
+
+    const messages = [...before, ...after];
+    const seqs = messages.flatMap((message) => (message.type === 'event' && message.data !== undefined ? [message.data.seq] : []));
+    expect(seqs.every((seq, index) => index === 0 || seq > (seqs[index - 1] as number))).toBe(true);
+    expect(messages.filter((message) => message.type === 'gap')).toEqual([{ type: 'gap', id: 's', reason: 'expired' }]);
+    // What reached the client is a fraction of what was published: the rest was never buffered for it.
+    expect(received).toBeLessThan(24 * 1024 * 1024);
+    expect(seqs.at(-1)).toBe(10_000);
+  });
+});
