@@ -123,8 +123,6 @@ export function createClient<TContract extends Contract>(contract: TContract, op
   let nextId = 0;
   /** Whether the server keeps a session for this client, so a mutation on the wire can be resent safely. */
   let sessionOffered = false;
-  /** Mutations that were on the wire when the connection dropped: resent only if the next `welcome` resumed the session. */
-  const awaitingResume = new Set<string>();
   const shared = new SharedStreams();
 
   const connection = createConnectionManager({
@@ -142,7 +140,6 @@ export function createClient<TContract extends Contract>(contract: TContract, op
         draining = false;
         sessionOffered = welcome.session !== undefined;
         if (welcome.resumed !== true) failUnresumed();
-        awaitingResume.clear();
         pump();
       },
       onReply: dispatch,
@@ -155,16 +152,14 @@ export function createClient<TContract extends Contract>(contract: TContract, op
         clearTimeout(drainTimer);
         drainTimer = undefined;
         for (const request of registry.all()) {
-          if (final || (registry.isSent(request.id) && !resendable(request, error))) {
+          const sent = registry.isSent(request.id);
+          if (final || (sent && !resendable(request, error))) {
             registry.delete(request.id);
             request.sink.fail(error);
             continue;
           }
-          if (registry.isSent(request.id) && request.kind === 'call') {
-            // It may have run: a mutation is resent as a retry, which the server runs at most once.
-            request.interrupted = true;
-            if (request.onLost === 'once') awaitingResume.add(request.id);
-          }
+          // It may have run: a mutation is resent as a retry, which the server runs at most once.
+          if (sent && request.kind === 'call') request.interrupted = true;
           registry.markUnsent(request);
         }
       },
@@ -184,11 +179,15 @@ export function createClient<TContract extends Contract>(contract: TContract, op
     return request.onLost === 'resend' || (request.onLost === 'once' && sessionOffered);
   }
 
-  /** The session was not resumed: the server cannot tell whether the interrupted mutations ran. */
+  /**
+   * The session was not resumed: the server cannot tell whether the interrupted
+   * mutations ran, on any earlier connection (including those still waiting to be resent).
+   */
   function failUnresumed(): void {
-    for (const id of awaitingResume) {
-      const request = registry.delete(id);
-      request?.sink.fail(outcomeUnknown());
+    for (const request of registry.all()) {
+      if (!request.interrupted || request.onLost !== 'once') continue;
+      registry.delete(request.id);
+      request.sink.fail(outcomeUnknown());
     }
   }
 
