@@ -5,6 +5,7 @@ import {
   MessageType,
   type ClientMessage,
   type ServerMessage,
+  type SubscribeMessage,
 } from './messages.js';
 
 /**
@@ -36,17 +37,17 @@ export function readClientEnvelope(raw: Record<string, unknown>): ClientMessage 
       const { id, path, input, timeoutMs, lastEventId } = raw;
       if (!isId(id) || typeof path !== 'string' || path.length === 0 || path.length > MAX_PATH_LENGTH) return undefined;
       if (raw.meta !== undefined || raw.retry !== undefined || !isOptionalTimeout(timeoutMs)) return undefined;
-      const timeout = timeoutMs === undefined ? {} : { timeoutMs };
-      if (raw.type === MessageType.Call) return { type: MessageType.Call, id, path, input, ...timeout };
+      // Object literals of fixed shapes, no spreads: this runs for every call.
+      if (raw.type === MessageType.Call) {
+        return timeoutMs === undefined
+          ? { type: MessageType.Call, id, path, input }
+          : { type: MessageType.Call, id, path, input, timeoutMs };
+      }
       if (!isOptionalEventId(lastEventId)) return undefined;
-      return {
-        type: MessageType.Subscribe,
-        id,
-        path,
-        input,
-        ...timeout,
-        ...(lastEventId === undefined ? {} : { lastEventId }),
-      };
+      const message: SubscribeMessage = { type: MessageType.Subscribe, id, path, input };
+      if (timeoutMs !== undefined) message.timeoutMs = timeoutMs;
+      if (lastEventId !== undefined) message.lastEventId = lastEventId;
+      return message;
     }
     case MessageType.Cancel:
       return isId(raw.id) ? { type: MessageType.Cancel, id: raw.id } : undefined;

@@ -22,28 +22,29 @@ export type DecodedMessage<TMessage> =
 
 type AnyMessage = ClientMessage | ServerMessage;
 
-/** Applies `transform` to the codec-encoded payload fields of a message. */
-function mapPayload<TMessage extends AnyMessage>(
-  message: TMessage,
-  codecStep: (value: unknown) => unknown,
-): TMessage {
-  // An absent payload stays absent on the wire: `undefined` is never handed to the codec.
-  const transform = (value: unknown): unknown => (value === undefined ? undefined : codecStep(value));
+/**
+ * Applies `codecStep` to the payload field of a message. The message itself is
+ * returned when the payload comes back unchanged (plain JSON through the rich or
+ * JSON codec): no copy on the hot path.
+ */
+function mapPayload<TMessage extends AnyMessage>(message: TMessage, codecStep: (value: unknown) => unknown): TMessage {
   switch (message.type) {
     case 'hello':
     case 'auth':
-      return { ...message, params: transform(message.params) };
+      return withField(message, 'params', message.params, codecStep);
     case 'call':
     case 'subscribe':
-      return { ...message, input: transform(message.input) };
+      return withField(message, 'input', message.input, codecStep);
     case 'result':
-      return { ...message, output: transform(message.output) };
+      return withField(message, 'output', message.output, codecStep);
     case 'event':
-      return { ...message, data: transform(message.data) };
-    case 'error':
-      return message.error.data === undefined
-        ? message
-        : { ...message, error: { ...message.error, data: transform(message.error.data) } };
+      return withField(message, 'data', message.data, codecStep);
+    case 'error': {
+      const { error } = message;
+      if (error.data === undefined) return message;
+      const data = codecStep(error.data);
+      return data === error.data ? message : { ...message, error: { ...error, data } };
+    }
     case 'welcome':
     case 'cancel':
     case 'ping':
@@ -53,6 +54,18 @@ function mapPayload<TMessage extends AnyMessage>(
     case 'goaway':
       return message;
   }
+}
+
+/** `message` with `key` (holding `value`) passed through `codecStep`; an absent payload stays absent on the wire. */
+function withField<TMessage extends AnyMessage>(
+  message: TMessage,
+  key: string,
+  value: unknown,
+  codecStep: (value: unknown) => unknown,
+): TMessage {
+  if (value === undefined) return message;
+  const mapped = codecStep(value);
+  return mapped === value ? message : { ...message, [key]: mapped };
 }
 
 /**
@@ -133,23 +146,24 @@ export const MAX_PAYLOAD_VALUES = 100_000;
  * pollution through code that merges inputs into objects).
  */
 function checkPayload(value: unknown): void {
-  const budget = { values: MAX_PAYLOAD_VALUES };
-  checkValue(value, 1, budget);
+  checkValue(value, 1, MAX_PAYLOAD_VALUES);
 }
 
-function checkValue(value: unknown, depth: number, budget: { values: number }): void {
-  budget.values -= 1;
-  if (budget.values < 0) throw new ProtocolError(`payload holds more than ${String(MAX_PAYLOAD_VALUES)} values`);
-  if (typeof value !== 'object' || value === null) return;
+/** Checks one value and what it holds; returns how many more values the payload may hold. */
+function checkValue(value: unknown, depth: number, budget: number): number {
+  let left = budget - 1;
+  if (left < 0) throw new ProtocolError(`payload holds more than ${String(MAX_PAYLOAD_VALUES)} values`);
+  if (typeof value !== 'object' || value === null) return left;
   if (depth > MAX_PAYLOAD_DEPTH) throw new ProtocolError(`payload nests deeper than ${String(MAX_PAYLOAD_DEPTH)} levels`);
   if (Array.isArray(value)) {
-    for (const item of value) checkValue(item, depth + 1, budget);
-    return;
+    for (const item of value) left = checkValue(item, depth + 1, left);
+    return left;
   }
   for (const key of Object.keys(value)) {
     if (key === '__proto__') throw new ProtocolError('payload has a forbidden key "__proto__"');
-    checkValue((value as Record<string, unknown>)[key], depth + 1, budget);
+    left = checkValue((value as Record<string, unknown>)[key], depth + 1, left);
   }
+  return left;
 }
 
 function payloadOf(message: AnyMessage): unknown {
