@@ -1,48 +1,4 @@
-import type { RpcError } from '@wirecall/schema';
-import type {
-  CallMessage,
-  CompleteMessage,
-  ErrorMessage,
-  EventMessage,
-  GapMessage,
-  ResultMessage,
-  SubscribeMessage,
-} from '@wirecall/schema/protocol';
-
-/** A server message addressed to one request. */
-export type ReplyMessage = ResultMessage | ErrorMessage | EventMessage | CompleteMessage | GapMessage;
-
-/**
- * What to do with a request on the wire when the connection drops:
- * `'resend'` it on the next connection (queries, subscriptions), resend it
- * `'once'` through the server's session (mutations: the server runs it at most
- * once), or `'fail'` it with CONNECTION_LOST.
- */
-export type LostPolicy = 'resend' | 'once' | 'fail';
-
-/** Receives what happens to one request. */
-export interface RequestSink {
-  /** A reply arrived. Returns `true` when it ends the request (result, error, complete). */
-  readonly reply: (message: ReplyMessage) => boolean;
-  /** The request ended without a final reply: timeout, connection lost, or a local refusal. */
-  readonly fail: (error: RpcError) => void;
-  /** The caller's `AbortSignal` fired. */
-  readonly abort: (reason: unknown) => void;
-}
-
-/** A call or subscription the client started and that has not ended. */
-export interface PendingRequest {
-  readonly id: string;
-  readonly kind: 'call' | 'subscription';
-  readonly onLost: LostPolicy;
-  /** Sent on a connection that dropped before the answer came: it may have run, so it is resent as a `retry`. */
-  interrupted: boolean;
-  /** Builds the message to send; called at send time so a queued call carries its remaining deadline. */
-  readonly toMessage: () => CallMessage | SubscribeMessage;
-  readonly sink: RequestSink;
-  /** Clears the request's timer and signal listener. */
-  readonly dispose: () => void;
-}
+import type { PendingRequest } from './pending-request.js';
 
 /**
  * Every live request of a client by id, from the moment it is issued until it
@@ -53,10 +9,10 @@ export interface PendingRequest {
  */
 export class RequestRegistry {
   #requests = new Map<string, PendingRequest>();
-  #sent = new Set<string>();
   /** Requests waiting to be sent, by kind, in the order they became ready: a pump visits only these. */
   #waiting = { call: new Set<PendingRequest>(), subscription: new Set<PendingRequest>() };
   #sentCalls = 0;
+  #sentSubscriptions = 0;
 
   /** Number of live requests. */
   get size(): number {
@@ -70,7 +26,7 @@ export class RequestRegistry {
 
   /** Subscriptions on the wire. */
   get sentSubscriptions(): number {
-    return this.#sent.size - this.#sentCalls;
+    return this.#sentSubscriptions;
   }
 
   /** Registers a request; it waits until `markSent`. */
@@ -83,22 +39,19 @@ export class RequestRegistry {
     return this.#requests.get(id);
   }
 
-  isSent(id: string): boolean {
-    return this.#sent.has(id);
-  }
-
   markSent(request: PendingRequest): void {
-    if (this.#sent.has(request.id)) return;
-    this.#sent.add(request.id);
+    if (request.sent) return;
+    request.sent = true;
     this.#waiting[request.kind].delete(request);
-    if (request.kind === 'call') this.#sentCalls += 1;
+    this.#count(request, 1);
   }
 
   /** The request is no longer on the wire but still live: it waits to be sent again. */
   markUnsent(request: PendingRequest): void {
-    if (!this.#sent.delete(request.id)) return;
-    if (request.kind === 'call') this.#sentCalls -= 1;
-    if (this.#requests.has(request.id)) this.#waiting[request.kind].add(request);
+    if (!request.sent) return;
+    request.sent = false;
+    this.#count(request, -1);
+    if (this.#requests.get(request.id) === request) this.#waiting[request.kind].add(request);
   }
 
   /** Removes the request and disposes of its timer and listener. Returns it if it was live. */
@@ -106,8 +59,12 @@ export class RequestRegistry {
     const request = this.#requests.get(id);
     if (request === undefined) return undefined;
     this.#requests.delete(id);
-    this.markUnsent(request);
-    this.#waiting[request.kind].delete(request);
+    if (request.sent) {
+      request.sent = false;
+      this.#count(request, -1);
+    } else {
+      this.#waiting[request.kind].delete(request);
+    }
     request.dispose();
     return request;
   }
@@ -120,5 +77,10 @@ export class RequestRegistry {
   /** Every live request, in the order they were issued. */
   all(): PendingRequest[] {
     return [...this.#requests.values()];
+  }
+
+  #count(request: PendingRequest, delta: 1 | -1): void {
+    if (request.kind === 'call') this.#sentCalls += delta;
+    else this.#sentSubscriptions += delta;
   }
 }

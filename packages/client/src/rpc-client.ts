@@ -19,7 +19,8 @@ import {
   type HeartbeatOptions,
 } from './connection-manager.js';
 import { cancelled, outcomeUnknown, timedOut } from './errors.js';
-import { RequestRegistry, type LostPolicy, type PendingRequest, type RequestSink } from './request-registry.js';
+import { PendingRequest, type Cursor, type LostPolicy, type ReplyMessage, type RequestSink } from './pending-request.js';
+import { RequestRegistry } from './request-registry.js';
 import { SharedStreams } from './shared-streams.js';
 import { createSubscription, type SubscribeOptions, type SubscriptionPolicy, type SubscriptionSink } from './subscription.js';
 import { resolveWebSocket, type WebSocketConstructor } from './websocket.js';
@@ -79,11 +80,6 @@ interface RequestOptions {
   readonly meta?: Readonly<Record<string, string>> | undefined;
 }
 
-/** Where a subscription resumes: the id of the last event delivered, updated as events arrive. */
-interface Cursor {
-  lastEventId: string | undefined;
-}
-
 /** What happens to a sent call of this procedure when the connection drops (see `ConnectionLostPolicy`). */
 function lostPolicy(procedure: Procedure): LostPolicy {
   const { kind, onConnectionLost } = procedure['~rpc'];
@@ -98,6 +94,32 @@ function isNotStarted(message: ServerMessage): boolean {
     message.error.code === RpcErrorCode.Unavailable &&
     (message.error.data as { retry?: unknown } | undefined)?.retry === 'safe'
   );
+}
+
+/** Settles the promise of one call: a class, so a call allocates no closures for it. */
+class CallSink implements RequestSink {
+  readonly #resolve: (output: unknown) => void;
+  readonly #reject: (error: unknown) => void;
+
+  constructor(resolve: (output: unknown) => void, reject: (error: unknown) => void) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  reply(message: ReplyMessage): boolean {
+    if (message.type === MessageType.Result) this.#resolve(message.output);
+    else if (message.type === MessageType.Error) this.#reject(RpcError.fromWire(message.error));
+    else this.#reject(new RpcError(RpcErrorCode.InternalServerError, `unexpected "${message.type}" for a call`));
+    return true;
+  }
+
+  fail(error: RpcError): void {
+    this.#reject(error);
+  }
+
+  abort(reason: unknown): void {
+    this.#reject(cancelled(reason));
+  }
 }
 
 /**
@@ -152,7 +174,7 @@ export function createClient<TContract extends Contract>(contract: TContract, op
         clearTimeout(drainTimer);
         drainTimer = undefined;
         for (const request of registry.all()) {
-          const sent = registry.isSent(request.id);
+          const { sent } = request;
           if (final || (sent && !resendable(request, error))) {
             registry.delete(request.id);
             request.sink.fail(error);
@@ -244,7 +266,7 @@ export function createClient<TContract extends Contract>(contract: TContract, op
 
   /** Ends a request on our side and tells the server, if it knows about it. */
   function abandon(id: string): void {
-    const wasSent = registry.isSent(id);
+    const wasSent = registry.get(id)?.sent === true;
     if (registry.delete(id) === undefined) return;
     if (wasSent && state === 'open') connection.sendEncoded(encodeMessage({ type: MessageType.Cancel, id }, codec));
     pump();
@@ -272,7 +294,7 @@ export function createClient<TContract extends Contract>(contract: TContract, op
     if (registry.sentCalls === 0) connection.leave();
   }
 
-  /** Registers a request, wiring its deadline and signal; sends it now if possible. */
+  /** Registers a request, wiring its deadline and signal; sends it now if possible. Returns it, or `undefined` if it failed at once. */
   function start(
     kind: 'call' | 'subscription',
     path: string,
@@ -281,91 +303,61 @@ export function createClient<TContract extends Contract>(contract: TContract, op
     requestOptions: RequestOptions,
     sink: RequestSink,
     cursor?: Cursor,
-  ): () => void {
+  ): PendingRequest | undefined {
     const { signal, timeoutMs, meta } = requestOptions;
     if (signal?.aborted === true) {
       sink.abort(signal.reason);
-      return () => undefined;
+      return undefined;
     }
     if (stopped !== undefined) {
       sink.fail(stopped);
-      return () => undefined;
+      return undefined;
     }
     if (timeoutMs !== undefined && !(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
       sink.fail(new RpcError(RpcErrorCode.BadRequest, `timeoutMs must be in (0, ${String(MAX_TIMEOUT_MS)}], got ${String(timeoutMs)}`));
-      return () => undefined;
+      return undefined;
     }
     if (state !== 'open' && registry.size >= maxQueued) {
       sink.fail(new RpcError(RpcErrorCode.Unavailable, `not connected, and ${String(maxQueued)} requests already wait`));
-      return () => undefined;
+      return undefined;
     }
     nextId += 1;
     const id = nextId.toString(36);
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    const onAbort = (): void => {
-      abandon(id);
-      sink.abort(signal?.reason);
-    };
-    const timer =
-      timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            abandon(id);
-            sink.fail(timedOut(timeoutMs));
-          }, timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const request: PendingRequest = {
-      id,
-      kind,
-      onLost,
-      interrupted: false,
-      sink,
-      toMessage: () => {
-        const remainingMs = deadline === undefined ? undefined : Math.max(1, Math.ceil(deadline - Date.now()));
-        const base = {
-          id,
-          path,
-          input,
-          ...(remainingMs === undefined ? {} : { timeoutMs: remainingMs }),
-          ...(meta === undefined ? {} : { meta: { ...meta } }),
-        };
-        if (kind === 'call') return { type: MessageType.Call, ...base, ...(request.interrupted ? { retry: true } : {}) };
-        const lastEventId = cursor?.lastEventId;
-        return { type: MessageType.Subscribe, ...base, ...(lastEventId === undefined ? {} : { lastEventId }) };
-      },
-      dispose: () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      },
-    };
+    const request = new PendingRequest(id, kind, path, input, onLost, meta, deadline, sink, cursor);
+    if (deadline !== undefined || signal !== undefined) {
+      request.watch(
+        signal,
+        () => {
+          abandon(id);
+          sink.abort(signal?.reason);
+        },
+        () => {
+          abandon(id);
+          sink.fail(timedOut(timeoutMs ?? 0));
+        },
+      );
+    }
     registry.add(request);
     pump();
-    return () => {
-      abandon(id);
-    };
+    return request;
   }
 
   function call(path: string, onLost: LostPolicy, input: unknown, callOptions: CallOptions = {}): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      start('call', path, input, onLost, callOptions, {
-        reply(message) {
-          if (message.type === MessageType.Result) resolve(message.output);
-          else if (message.type === MessageType.Error) reject(RpcError.fromWire(message.error));
-          else reject(new RpcError(RpcErrorCode.InternalServerError, `unexpected "${message.type}" for a call`));
-          return true;
-        },
-        fail: reject,
-        abort: (reason) => {
-          reject(cancelled(reason));
-        },
-      });
+      start('call', path, input, onLost, callOptions, new CallSink(resolve, reject));
     });
   }
 
-  /** Starts one subscription on the wire, resuming after the last event it delivered. */
-  function openStream(path: string, input: unknown, requestOptions: RequestOptions & { lastEventId?: string | undefined }, sink: SubscriptionSink<unknown>) {
+  /** Starts one subscription on the wire, resuming after the last event it delivered; returns its stop function. */
+  function openStream(
+    path: string,
+    input: unknown,
+    requestOptions: RequestOptions & { lastEventId?: string | undefined },
+    sink: SubscriptionSink<unknown>,
+  ): () => void {
     const cursor: Cursor = { lastEventId: requestOptions.lastEventId };
-    return start(
+    const request = start(
       'subscription',
       path,
       input,
@@ -397,6 +389,11 @@ export function createClient<TContract extends Contract>(contract: TContract, op
       },
       cursor,
     );
+    return request === undefined
+      ? () => undefined
+      : () => {
+          abandon(request.id);
+        };
   }
 
   /** The key under which identical subscriptions share one on the wire, or `undefined` if this one is not shared. */
