@@ -217,13 +217,27 @@ export class Connection implements OperationOwner {
       this.closeWith(CloseCode.BadMessage, error instanceof Error ? error.message : 'bad message');
       return;
     }
-    for (const item of decoded) {
-      // A message of this batch may have closed the connection, or started authentication.
-      if (!this.#isReading()) return;
-      if (this.#state !== 'authenticating') this.#dispatch(item);
-      else if ((this.#backlog?.length ?? 0) < MAX_BACKLOG) (this.#backlog ??= []).push(item);
-      else this.closeWith(CloseCode.BadMessage, `more than ${String(MAX_BACKLOG)} messages before welcome`);
+    if (decoded.length === 1) {
+      this.#receiveOne(decoded[0] as DecodedMessage<ClientMessage>);
+      return;
     }
+    // The replies of a batch that are ready before it is handled leave together, in one frame.
+    this.writer.cork();
+    try {
+      for (const item of decoded) {
+        // A message of this batch may have closed the connection, or started authentication.
+        if (!this.#isReading()) return;
+        this.#receiveOne(item);
+      }
+    } finally {
+      this.writer.uncork();
+    }
+  }
+
+  #receiveOne(item: DecodedMessage<ClientMessage>): void {
+    if (this.#state !== 'authenticating') this.#dispatch(item);
+    else if ((this.#backlog?.length ?? 0) < MAX_BACKLOG) (this.#backlog ??= []).push(item);
+    else this.closeWith(CloseCode.BadMessage, `more than ${String(MAX_BACKLOG)} messages before welcome`);
   }
 
   /** Handles one binary frame: v1 does not speak binary, so the connection is closed. */

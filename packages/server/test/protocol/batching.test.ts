@@ -26,6 +26,16 @@ describe('batching', () => {
     for (const reply of replies) expect(reply.output).toBe(Number(reply.id));
   });
 
+  it('answers the synchronous calls of one batch frame in one frame, and an asynchronous one after it', async () => {
+    const { url } = await startFixtureServer();
+    const raw = await rawClient(url);
+    const adds = Array.from({ length: 50 }, (_, index) => ({ type: 'call', id: `a${String(index)}`, path: 'add', input: { a: index, b: 1 } }));
+    raw.send([{ type: 'call', id: 'w', path: 'wait', input: { ms: 1 } }, ...adds]);
+    const first = await raw.nextMessage();
+    expect(first).toEqual(adds.map((call, index) => ({ type: 'result', id: call.id, output: index + 1 })));
+    await expect(raw.nextMessage()).resolves.toEqual({ type: 'result', id: 'w', output: 'done' });
+  });
+
   it('sends the calls a client makes in one tick as one frame', async () => {
     const { url } = await startFixtureServer();
     const frames: string[] = [];
