@@ -43,8 +43,17 @@ export class FrameWriter {
    * encoded, so the caller can answer with an error instead.
    */
   write(message: ServerMessage): void {
+    if (!this.#closed) this.writeEncoded(encodeMessage(message, this.#codec));
+  }
+
+  /** The codec this writer encodes payloads with (the connection's). */
+  get codec(): Codec {
+    return this.#codec;
+  }
+
+  /** Queues one message already encoded as JSON text (e.g. by `encodeEventMessage`). */
+  writeEncoded(encoded: string): void {
     if (this.#closed) return;
-    const encoded = encodeMessage(message, this.#codec);
     if (this.#writing || this.#corked) {
       (this.#queue ??= []).push(encoded);
       this.#queuedBytes += encoded.length;

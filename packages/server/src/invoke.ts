@@ -1,4 +1,5 @@
 import { pushSourceOf, type PushSource } from './delivery/push-source.js';
+import { validateShared } from './delivery/shared-events.js';
 import { Gap, Tracked } from './delivery/tracked.js';
 import { runMiddleware } from './middleware-chain.js';
 import type { Operation } from './operation.js';
@@ -144,12 +145,13 @@ export async function openSubscription(
   const source = iterable[Symbol.asyncIterator]();
   const { resumable } = entry.procedure['~rpc'];
   /** Validates one yielded item; synchronous unless the schema is async, so an event costs no extra microtask. */
+  const checkTracked = (item: Tracked<unknown>): MaybePromise<Tracked<unknown>> => {
+    const data = parseOutput(eventSchema, item.data, entry.path);
+    return isPromiseLike(data) ? Promise.resolve(data).then((value) => new Tracked(item.id, value)) : new Tracked(item.id, data);
+  };
   const check = (item: unknown): MaybePromise<unknown> => {
     if (item instanceof Gap) return item;
-    if (item instanceof Tracked) {
-      const data = parseOutput(eventSchema, item.data, entry.path);
-      return isPromiseLike(data) ? Promise.resolve(data).then((value) => new Tracked(item.id, value)) : new Tracked(item.id, data);
-    }
+    if (item instanceof Tracked) return checkTracked(item);
     if (resumable) {
       throw new TypeError(`resumable subscription "${entry.path}" yielded an event without an id: yield tracked(id, event)`);
     }
@@ -161,8 +163,10 @@ export async function openSubscription(
       ? {}
       : {
           push: {
+            // What a push source offers is shared by its subscribers: validated once per event.
             take: () => {
               const item = push.take();
+              if (item instanceof Tracked && eventSchema !== undefined) return validateShared(item, eventSchema, checkTracked);
               return item === undefined ? undefined : check(item);
             },
             watch: push.watch,

@@ -1,5 +1,6 @@
 import { RpcError } from '@wirecall/schema';
 import {
+  encodeEventMessage,
   MessageType,
   RpcErrorCode,
   type CallMessage,
@@ -11,6 +12,7 @@ import {
 import type { CallOutcome } from './delivery/call-window.js';
 import { OverflowBuffer } from './delivery/overflow-buffer.js';
 import type { PushSource } from './delivery/push-source.js';
+import { encodeShared } from './delivery/shared-events.js';
 import { Gap, Tracked } from './delivery/tracked.js';
 import type { FrameWriter } from './frame-writer.js';
 import { invokeCall, openSubscription, type SubscriptionIterator } from './invoke.js';
@@ -98,6 +100,23 @@ export class OperationRunner {
     }
   }
 
+  /**
+   * Writes an event of a push source (an event log), whose data every subscriber
+   * shares: encoded once per codec, not once per subscriber. Returns whether it was sent.
+   */
+  #sendShared(id: string, event: Tracked<unknown>, path: string): boolean {
+    const { writer } = this.#deps;
+    let encoded: string;
+    try {
+      encoded = encodeEventMessage(id, encodeShared(event, writer.codec), event.id);
+    } catch {
+      // The same failure, logged and answered as for any other message.
+      return this.#send(eventMessage(id, event), path);
+    }
+    writer.writeEncoded(encoded);
+    return true;
+  }
+
   /** Sends the one final message of an operation, unless it already ended (cancel, timeout, close). */
   finish(op: Operation, message: ReplyMessage, path: string): void {
     if (!op.answer(outcomeOf(message))) return;
@@ -180,9 +199,14 @@ export class OperationRunner {
     let failed = false;
     const isLive = (): boolean => !failed && !op.isAborted();
 
-    /** Sends one item (event or gap); returns whether the subscription goes on. */
-    const deliver = (item: unknown): boolean => {
-      if (!this.#send(eventMessage(id, item), entry.path)) {
+    /**
+     * Sends one item (event or gap); returns whether the subscription goes on.
+     * `shared` items come from a push source, which hands the same event to every subscriber.
+     */
+    const deliver = (item: unknown, shared = false): boolean => {
+      const sent =
+        shared && item instanceof Tracked ? this.#sendShared(id, item, entry.path) : this.#send(eventMessage(id, item), entry.path);
+      if (!sent) {
         op.answer(RpcErrorCode.InternalServerError);
         failed = true;
         stop();
@@ -262,12 +286,12 @@ export class OperationRunner {
               }
               if (isPromiseLike(item)) {
                 Promise.resolve(item).then((checked) => {
-                  if (isLive() && deliver(checked)) drain();
+                  if (isLive() && deliver(checked, true)) drain();
                   else resolve();
                 }, reject);
                 return;
               }
-              if (!deliver(item)) break;
+              if (!deliver(item, true)) break;
               // A burst of published events: let the event loop run now and then (see below).
               sent += 1;
               if (sent % EVENTS_PER_TURN === 0) {

@@ -1,5 +1,6 @@
 import { defineContract, subscription } from '@wirecall/schema';
 import { createEventLog } from '@wirecall/server';
+import { formatSubprotocol } from '@wirecall/schema/protocol';
 import { rawClient, startTestServer, withTimeout } from '@wirecall/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -83,5 +84,51 @@ describe('event log subscriptions (pushed as published)', () => {
     // What reached the client is a fraction of what was published: the rest was never buffered for it.
     expect(received).toBeLessThan(24 * 1024 * 1024);
     expect(seqs.at(-1)).toBe(10_000);
+  });
+
+  it('validate each event once and encode it once per codec, however many subscribe', async () => {
+    /** Counts its encodings: both codecs call `toJSON`. */
+    class Stamp {
+      static encodings = 0;
+      toJSON(): string {
+        Stamp.encodings += 1;
+        return 'stamp';
+      }
+    }
+    let validations = 0;
+    const event = z.object({ seq: z.number(), stamp: z.instanceof(Stamp) }).refine(() => {
+      validations += 1;
+      return true;
+    });
+    const stamped = defineContract({ feed: subscription({ event, resumable: true }) });
+    const log = createEventLog<{ seq: number; stamp: Stamp }>();
+    let subscribers = 0;
+    const { url } = await startTestServer(stamped, {
+      handlers: {
+        feed: ({ lastEventId, signal }) => {
+          subscribers += 1;
+          return log.subscribe({ lastEventId, signal });
+        },
+      },
+    });
+    const clients = await Promise.all(
+      ['rich', 'rich', 'rich', 'rich', 'json'].map((codec) => rawClient(url, { protocols: [formatSubprotocol(codec)] })),
+    );
+    for (const client of clients) client.send({ type: 'subscribe', id: 's', path: 'feed' });
+    await withTimeout(
+      (async () => {
+        while (subscribers < clients.length) await new Promise((resolve) => setImmediate(resolve));
+      })(),
+      5000,
+      'the subscriptions to start',
+    );
+    const ids = Array.from({ length: 10 }, (_, seq) => log.publish({ seq, stamp: new Stamp() }));
+
+    for (const client of clients) {
+      const messages = (await client.nextMessages(10)) as WireMessage[];
+      expect(messages).toEqual(ids.map((eventId, seq) => ({ type: 'event', id: 's', data: { seq, stamp: 'stamp' }, eventId })));
+    }
+    expect(validations).toBe(10);
+    expect(Stamp.encodings).toBe(20);
   });
 });
