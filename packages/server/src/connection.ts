@@ -217,20 +217,10 @@ export class Connection implements OperationOwner {
       this.closeWith(CloseCode.BadMessage, error instanceof Error ? error.message : 'bad message');
       return;
     }
-    if (decoded.length === 1) {
-      this.#receiveOne(decoded[0] as DecodedMessage<ClientMessage>);
-      return;
-    }
-    // The replies of a batch that are ready before it is handled leave together, in one frame.
-    this.writer.cork();
-    try {
-      for (const item of decoded) {
-        // A message of this batch may have closed the connection, or started authentication.
-        if (!this.#isReading()) return;
-        this.#receiveOne(item);
-      }
-    } finally {
-      this.writer.uncork();
+    for (const item of decoded) {
+      // A message of this batch may have closed the connection, or started authentication.
+      if (!this.#isReading()) return;
+      this.#receiveOne(item);
     }
   }
 

@@ -10,8 +10,7 @@ function ignoreWriteError(): void {}
  * out at once, in its own frame: no timer, no added latency. Messages written
  * while a frame is still being written are queued and leave together, as one
  * batch frame, when that write completes. Deep pipelines thus get fewer, larger
- * frames while a lone call pays nothing; so do the replies to one incoming batch
- * (see `cork`). `onPause` runs each time `writable()`
+ * frames while a lone call pays nothing. `onPause` runs each time `writable()`
  * has to make its caller wait (metrics count backpressure pauses).
  *
  * A class, not a closure factory: one lives as long as its connection, and
@@ -25,7 +24,6 @@ export class FrameWriter {
   #queue: string[] | undefined;
   #queuedBytes = 0;
   #writing = false;
-  #corked = false;
   #closed = false;
   #waiters: (() => void)[] | undefined;
   /** The write callback of the last frame of a flush, made on the first flush. */
@@ -54,31 +52,12 @@ export class FrameWriter {
   /** Queues one message already encoded as JSON text (e.g. by `encodeEventMessage`). */
   writeEncoded(encoded: string): void {
     if (this.#closed) return;
-    if (this.#writing || this.#corked) {
+    if (this.#writing) {
       (this.#queue ??= []).push(encoded);
       this.#queuedBytes += encoded.length;
     } else {
       this.#flush([encoded]);
     }
-  }
-
-  /**
-   * Holds every write until `uncork()`. The connection corks while it handles
-   * the messages of one batch frame, so that their replies leave together in
-   * one frame instead of the first alone and the rest after it.
-   */
-  cork(): void {
-    this.#corked = true;
-  }
-
-  /** Sends what was written since `cork()` (at once, unless a frame is still being written). */
-  uncork(): void {
-    this.#corked = false;
-    const queued = this.#queue;
-    if (this.#writing || this.#closed || queued === undefined) return;
-    this.#queue = undefined;
-    this.#queuedBytes = 0;
-    this.#flush(queued);
   }
 
   /** Whether the bytes waiting to leave are at or over the high-water mark (`writable()` would make its caller wait). */
