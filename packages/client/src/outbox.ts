@@ -1,10 +1,10 @@
 import { encodeFrames, encodeMessage, type ClientMessage, type Codec } from '@wirecall/schema/protocol';
 
-/** Collects the messages written in one tick and sends them together. */
+/** Sends the first message written in a synchronous run at once, and the rest of the run together. */
 export interface Outbox {
-  /** Encodes and queues a message. Throws (queuing nothing) when it cannot be encoded. */
+  /** Encodes and sends or queues a message. Throws (sending nothing) when it cannot be encoded. */
   readonly push: (message: ClientMessage) => void;
-  /** Queues a message already encoded with `encodeMessage`. */
+  /** Sends or queues a message already encoded with `encodeMessage`. */
   readonly pushEncoded: (encoded: string) => void;
   /** Length of the messages queued for the next frame (UTF-16 code units, an estimate of their bytes). */
   readonly queuedLength: () => number;
@@ -12,9 +12,11 @@ export interface Outbox {
 
 /**
  * Creates the client's outbox for one socket. Browsers' `WebSocket` offers no
- * write callback, so the client coalesces per microtask: every message written
- * in the same synchronous run leaves in one batch frame, with no timer on the
- * path. `maxFrameLength` bounds batch frames (it follows the server's limits).
+ * write callback, so the client coalesces per microtask: the first message
+ * written in a synchronous run leaves at once, so that the server starts on it,
+ * and the others written in the same run follow in one batch frame at the end
+ * of the run. No timer is on the path. `maxFrameLength` bounds batch frames (it
+ * follows the server's limits).
  */
 export function createOutbox(codec: Codec, sendFrame: (frame: string) => void, maxFrameLength: () => number): Outbox {
   let queue: string[] = [];
@@ -23,6 +25,7 @@ export function createOutbox(codec: Codec, sendFrame: (frame: string) => void, m
 
   function flush(): void {
     scheduled = false;
+    if (queue.length === 0) return;
     const encoded = queue;
     queue = [];
     queuedLength = 0;
@@ -30,12 +33,15 @@ export function createOutbox(codec: Codec, sendFrame: (frame: string) => void, m
   }
 
   function pushEncoded(encoded: string): void {
-    queue.push(encoded);
-    queuedLength += encoded.length;
     if (!scheduled) {
+      // The first message of a run leaves at once: the server starts on it while this run goes on.
       scheduled = true;
       queueMicrotask(flush);
+      sendFrame(encoded);
+      return;
     }
+    queue.push(encoded);
+    queuedLength += encoded.length;
   }
 
   return {
