@@ -56,7 +56,7 @@ export class FrameWriter {
       (this.#queue ??= []).push(encoded);
       this.#queuedBytes += encoded.length;
     } else {
-      this.#flush([encoded]);
+      this.#send(encoded);
     }
   }
 
@@ -97,15 +97,21 @@ export class FrameWriter {
 
   /** Sends the frames; the write callback runs once, when the last one is written (frames leave in order). */
   #flush(encoded: string[]): void {
-    this.#writing = true;
     const frames = encodeFrames(encoded);
     const last = frames.length - 1;
-    const afterWrite = (this.#afterWrite ??= (error) => {
-      this.#written(error);
-    });
-    frames.forEach((frame, index) => {
-      this.#socket.send(frame, index === last ? afterWrite : ignoreWriteError);
-    });
+    for (let index = 0; index < last; index += 1) this.#socket.send(frames[index] as string, ignoreWriteError);
+    this.#send(frames[last] as string);
+  }
+
+  /** Sends one frame and waits for it to be written before sending more. */
+  #send(frame: string): void {
+    this.#writing = true;
+    this.#socket.send(
+      frame,
+      (this.#afterWrite ??= (error) => {
+        this.#written(error);
+      }),
+    );
   }
 
   #written(error?: Error | null): void {

@@ -1,6 +1,6 @@
 import { RpcError } from '@wirecall/schema';
 import {
-  encodeEventMessage,
+  encodeEventHead,
   MessageType,
   RpcErrorCode,
   type CallMessage,
@@ -102,18 +102,19 @@ export class OperationRunner {
 
   /**
    * Writes an event of a push source (an event log), whose data every subscriber
-   * shares: encoded once per codec, not once per subscriber. Returns whether it was sent.
+   * shares: encoded once per codec, not once per subscriber, after `head` (the
+   * subscription's `encodeEventHead`). Returns whether it was sent.
    */
-  #sendShared(id: string, event: Tracked<unknown>, path: string): boolean {
+  #sendShared(head: string, id: string, event: Tracked<unknown>, path: string): boolean {
     const { writer } = this.#deps;
-    let encoded: string;
+    let tail: string;
     try {
-      encoded = encodeEventMessage(id, encodeShared(event, writer.codec), event.id);
+      tail = encodeShared(event, writer.codec);
     } catch {
       // The same failure, logged and answered as for any other message.
       return this.#send(eventMessage(id, event), path);
     }
-    writer.writeEncoded(encoded);
+    writer.writeEncoded(head + tail);
     return true;
   }
 
@@ -203,9 +204,12 @@ export class OperationRunner {
      * Sends one item (event or gap); returns whether the subscription goes on.
      * `shared` items come from a push source, which hands the same event to every subscriber.
      */
+    let head: string | undefined;
     const deliver = (item: unknown, shared = false): boolean => {
       const sent =
-        shared && item instanceof Tracked ? this.#sendShared(id, item, entry.path) : this.#send(eventMessage(id, item), entry.path);
+        shared && item instanceof Tracked
+          ? this.#sendShared((head ??= encodeEventHead(id)), id, item, entry.path)
+          : this.#send(eventMessage(id, item), entry.path);
       if (!sent) {
         op.answer(RpcErrorCode.InternalServerError);
         failed = true;

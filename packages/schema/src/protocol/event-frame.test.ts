@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { jsonCodec, superjsonCodec } from './codec.js';
-import { encodeEventMessage, encodePayload } from './event-frame.js';
+import { encodeEventHead, encodeEventTail } from './event-frame.js';
 import { decodeServerFrame, encodeMessage } from './frame.js';
 import { richCodec } from './rich-codec.js';
 
@@ -15,12 +15,12 @@ const payloads: unknown[] = [
   undefined,
 ];
 
-describe('encodeEventMessage', () => {
+describe('encodeEventHead + encodeEventTail', () => {
   for (const codec of [richCodec, superjsonCodec, jsonCodec]) {
     it(`makes the text encodeMessage makes, with the ${codec.name} codec`, () => {
       for (const data of payloads) {
         for (const eventId of [undefined, 'epoch.1f', 'a "quoted" id']) {
-          const shared = encodeEventMessage('s"1', encodePayload(data, codec), eventId);
+          const shared = encodeEventHead('s"1') + encodeEventTail(data, eventId, codec);
           const message = eventId === undefined ? { type: 'event', id: 's"1', data } as const : { type: 'event', id: 's"1', data, eventId } as const;
           expect(shared).toBe(encodeMessage(message, codec));
           // The JSON codec sends Dates as strings and Sets as objects: only the rich codecs round-trip them.
@@ -31,6 +31,6 @@ describe('encodeEventMessage', () => {
   }
 
   it('throws as encodeMessage does when the data cannot be encoded', () => {
-    expect(() => encodePayload({ run: () => 1 }, richCodec)).toThrow(TypeError);
+    expect(() => encodeEventTail({ run: () => 1 }, undefined, richCodec)).toThrow(TypeError);
   });
 });

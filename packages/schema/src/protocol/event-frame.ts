@@ -1,24 +1,24 @@
 import type { Codec } from './codec.js';
 import { MessageType } from './messages.js';
 
-/**
- * A payload encoded by itself, as it appears inside a message's JSON text. A
- * server that sends one event to many subscribers encodes its data once with
- * this, then wraps it per subscriber with `encodeEventMessage`. Throws, like
- * `encodeMessage`, when the payload cannot be encoded; returns `undefined` for
- * an `undefined` payload (which a message leaves out).
+/*
+ * The JSON text of an `event` message in two parts, so that a server sending
+ * one event to many subscribers does the work once per part: the head depends
+ * only on the subscription, the tail only on the event (and the codec). Their
+ * concatenation is the text `encodeMessage` makes of the same message.
  */
-export function encodePayload(value: unknown, codec: Codec): string | undefined {
-  return value === undefined ? undefined : JSON.stringify(codec.encode(value));
+
+/** The start of every `event` message of subscription `id`: `{"type":"event","id":…`. */
+export function encodeEventHead(id: string): string {
+  return `{"type":"${MessageType.Event}","id":${JSON.stringify(id)}`;
 }
 
 /**
- * The JSON text of an `event` message around data already encoded by
- * `encodePayload`: the same text `encodeMessage` makes of
- * `{ type: 'event', id, data, eventId }`, without encoding the data again.
+ * The rest of an `event` message: its data, encoded by `codec`, and its event id.
+ * Throws, like `encodeMessage`, when the data cannot be encoded.
  */
-export function encodeEventMessage(id: string, encodedData: string | undefined, eventId: string | undefined): string {
-  const data = encodedData === undefined ? '' : `,"data":${encodedData}`;
-  const tail = eventId === undefined ? '' : `,"eventId":${JSON.stringify(eventId)}`;
-  return `{"type":"${MessageType.Event}","id":${JSON.stringify(id)}${data}${tail}}`;
+export function encodeEventTail(data: unknown, eventId: string | undefined, codec: Codec): string {
+  const encoded = data === undefined ? undefined : JSON.stringify(codec.encode(data));
+  const dataField = encoded === undefined ? '' : `,"data":${encoded}`;
+  return eventId === undefined ? `${dataField}}` : `${dataField},"eventId":${JSON.stringify(eventId)}}`;
 }

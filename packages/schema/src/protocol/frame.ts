@@ -108,7 +108,7 @@ export function encodeFrames(encoded: readonly string[], maxFrameLength = MAX_BA
     }
     length += size;
   }
-  if (start < encoded.length) frames.push(joinBatch(encoded.slice(start)));
+  if (start < encoded.length) frames.push(joinBatch(start === 0 ? encoded : encoded.slice(start)));
   return frames;
 }
 

@@ -40,7 +40,7 @@ export {
 
 /** Frames */
 export { encodeMessage, encodeFrames, MAX_BATCH_FRAME_LENGTH, MAX_PAYLOAD_DEPTH, MAX_PAYLOAD_VALUES, decodeClientFrame, decodeServerFrame, type DecodedMessage } from './frame.js';
-export { encodePayload, encodeEventMessage } from './event-frame.js';
+export { encodeEventHead, encodeEventTail } from './event-frame.js';
 export { ProtocolError } from './protocol-error.js';
 
 /** Payload codecs */

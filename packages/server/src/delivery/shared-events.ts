@@ -1,5 +1,5 @@
 import type { Schema } from '@wirecall/schema';
-import { encodePayload, type Codec } from '@wirecall/schema/protocol';
+import { encodeEventTail, type Codec } from '@wirecall/schema/protocol';
 
 import type { MaybePromise } from '../validate.js';
 import type { Tracked } from './tracked.js';
@@ -13,7 +13,7 @@ import type { Tracked } from './tracked.js';
  * (the common case) never repeats the work; other combinations redo it.
  */
 const validated = new WeakMap<Tracked<unknown>, { readonly schema: Schema; readonly result: MaybePromise<Tracked<unknown>> }>();
-const encoded = new WeakMap<Tracked<unknown>, { readonly codec: Codec; readonly data: string | undefined }>();
+const encoded = new WeakMap<Tracked<unknown>, { readonly codec: Codec; readonly tail: string }>();
 
 /**
  * The event as `check` validates it against `schema`, computed by the first
@@ -32,11 +32,15 @@ export function validateShared(
   return result;
 }
 
-/** The event's data encoded with `codec` (see `encodePayload`), once per event. Throws when it cannot be encoded. */
-export function encodeShared(event: Tracked<unknown>, codec: Codec): string | undefined {
+/**
+ * The part of the event's message that is the same for every subscriber (its
+ * data, encoded with `codec`, and its id: see `encodeEventTail`), once per event.
+ * Throws when the data cannot be encoded.
+ */
+export function encodeShared(event: Tracked<unknown>, codec: Codec): string {
   const cached = encoded.get(event);
-  if (cached?.codec === codec) return cached.data;
-  const data = encodePayload(event.data, codec);
-  encoded.set(event, { codec, data });
-  return data;
+  if (cached?.codec === codec) return cached.tail;
+  const tail = encodeEventTail(event.data, event.id, codec);
+  encoded.set(event, { codec, tail });
+  return tail;
 }
