@@ -123,7 +123,7 @@ export function createEventLog<TEvent>(options: EventLogOptions = {}): EventLog<
         pendingGap = undefined;
         return item;
       }
-      prune();
+      // No pruning here (`publish` and `subscribe` do it): an event still held is delivered, however old.
       if (cursor < first) {
         // Fell behind the retention while not reading: say so, and go on live.
         cursor = next;
