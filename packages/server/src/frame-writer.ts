@@ -49,7 +49,7 @@ export class FrameWriter {
     return this.#codec;
   }
 
-  /** Queues one message already encoded as JSON text (e.g. by `encodeEventMessage`). */
+  /** Queues one message already encoded as JSON text (an event made of `encodeEventHead` and `encodeEventTail`). */
   writeEncoded(encoded: string): void {
     if (this.#closed) return;
     if (this.#writing) {

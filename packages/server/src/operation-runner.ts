@@ -200,11 +200,12 @@ export class OperationRunner {
     let failed = false;
     const isLive = (): boolean => !failed && !op.isAborted();
 
+    /** The start of this subscription's event messages, made by its first shared event. */
+    let head: string | undefined;
     /**
      * Sends one item (event or gap); returns whether the subscription goes on.
      * `shared` items come from a push source, which hands the same event to every subscriber.
      */
-    let head: string | undefined;
     const deliver = (item: unknown, shared = false): boolean => {
       const sent =
         shared && item instanceof Tracked

@@ -1,7 +1,7 @@
 import { defineContract, subscription } from '@wirecall/schema';
 import { createEventLog } from '@wirecall/server';
 import { formatSubprotocol } from '@wirecall/schema/protocol';
-import { rawClient, startTestServer, withTimeout } from '@wirecall/testing';
+import { eventually, rawClient, startTestServer, withTimeout } from '@wirecall/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
@@ -115,13 +115,7 @@ describe('event log subscriptions (pushed as published)', () => {
       ['rich', 'rich', 'rich', 'rich', 'json'].map((codec) => rawClient(url, { protocols: [formatSubprotocol(codec)] })),
     );
     for (const client of clients) client.send({ type: 'subscribe', id: 's', path: 'feed' });
-    await withTimeout(
-      (async () => {
-        while (subscribers < clients.length) await new Promise((resolve) => setImmediate(resolve));
-      })(),
-      5000,
-      'the subscriptions to start',
-    );
+    await eventually(() => subscribers === clients.length, 'the subscriptions to start');
     const ids = Array.from({ length: 10 }, (_, seq) => log.publish({ seq, stamp: new Stamp() }));
 
     for (const client of clients) {
@@ -130,5 +124,32 @@ describe('event log subscriptions (pushed as published)', () => {
     }
     expect(validations).toBe(10);
     expect(Stamp.encodings).toBe(20);
+  });
+
+  it('end a subscriber with INTERNAL_SERVER_ERROR when an event cannot be encoded, and log it', async () => {
+    const loose = defineContract({ feed: subscription({ event: z.unknown(), resumable: true }) });
+    const log = createEventLog<unknown>();
+    const logged: string[] = [];
+    let subscribed = false;
+    const { url } = await startTestServer(loose, {
+      logger: { warn: () => undefined, error: (message) => logged.push(message) },
+      handlers: {
+        feed: ({ lastEventId, signal }) => {
+          subscribed = true;
+          return log.subscribe({ lastEventId, signal });
+        },
+      },
+    });
+    const raw = await rawClient(url, { protocols: [formatSubprotocol('rich')] });
+    raw.send({ type: 'subscribe', id: 's', path: 'feed' });
+    await eventually(() => subscribed, 'the subscription to start');
+    log.publish({ run: () => 1 });
+
+    await expect(raw.nextMessage()).resolves.toEqual({
+      type: 'error',
+      id: 's',
+      error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' },
+    });
+    expect(logged).toEqual(['could not encode a "event" message of "feed"']);
   });
 });
