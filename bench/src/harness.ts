@@ -27,11 +27,17 @@ const EXTENSION = FROM_SOURCE ? '.ts' : '.js';
 /** The peer every ratio is relative to. */
 export const BASELINE_PEER = 'raw-ws';
 
+/**
+ * Where peers are discovered: always the sources, so that a compiled file left
+ * in `dist/peers/` by a peer that no longer exists never joins a run.
+ */
+const SOURCE_PEERS_DIR = FROM_SOURCE ? PEERS_DIR : new URL('../src/peers/', import.meta.url);
+
 /** Ids of the peers in `src/peers/` (file names without `.ts`), the baseline `raw-ws` first. */
 export function listPeers(): string[] {
-  const ids = readdirSync(fileURLToPath(PEERS_DIR))
-    .filter((file) => file.endsWith(EXTENSION))
-    .map((file) => file.slice(0, -EXTENSION.length))
+  const ids = readdirSync(fileURLToPath(SOURCE_PEERS_DIR))
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => file.slice(0, -'.ts'.length))
     .sort();
   return [BASELINE_PEER, ...ids.filter((id) => id !== BASELINE_PEER)];
 }
