@@ -59,12 +59,9 @@ export class RequestRegistry {
     const request = this.#requests.get(id);
     if (request === undefined) return undefined;
     this.#requests.delete(id);
-    if (request.sent) {
-      request.sent = false;
-      this.#count(request, -1);
-    } else {
-      this.#waiting[request.kind].delete(request);
-    }
+    // No longer registered, so `markUnsent` does not queue it again.
+    if (request.sent) this.markUnsent(request);
+    else this.#waiting[request.kind].delete(request);
     request.dispose();
     return request;
   }
