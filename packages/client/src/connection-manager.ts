@@ -20,6 +20,7 @@ import { startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { createOutbox, type Outbox } from './outbox.js';
 import { openSocket, type SocketConnection } from './socket-connection.js';
 import type { CloseEventLike, WebSocketConstructor } from './websocket.js';
+import { wireKey } from './wire-key.js';
 
 /**
  * State of the connection. `connecting`: the first socket is opening (or saying
@@ -97,15 +98,6 @@ export interface ConnectionManager {
 }
 
 const MAX_HEARTBEAT_TIMEOUT_MS = 10_000;
-
-/** A comparable form of connection params, to tell whether they changed after a rejection. */
-function paramsKey(codec: Codec, params: unknown): string | undefined {
-  try {
-    return params === undefined ? 'undefined' : JSON.stringify(codec.encode(params));
-  } catch {
-    return undefined;
-  }
-}
 
 interface BrowserSignals {
   addEventListener?: (type: string, listener: () => void) => void;
@@ -187,7 +179,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
       return;
     }
     if (status.state === 'closed') return;
-    const key = paramsKey(codec, params);
+    const key = wireKey(codec, params);
     if (rejectedParamsKey !== undefined && key === rejectedParamsKey) {
       stop(new RpcError(rejectedCode, `${status.lastClose?.reason ?? 'rejected'} (the connection params did not change)`));
       return;
@@ -404,7 +396,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     pendingAuth = pending;
     Promise.resolve(options.params())
       .then((params) => {
-        sentParamsKey = paramsKey(codec, params);
+        sentParamsKey = wireKey(codec, params);
         send({ type: MessageType.Auth, params });
       })
       .catch((error: unknown) => {

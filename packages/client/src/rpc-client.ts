@@ -24,6 +24,7 @@ import { RequestRegistry } from './request-registry.js';
 import { SharedStreams } from './shared-streams.js';
 import { createSubscription, type SubscribeOptions, type SubscriptionPolicy, type SubscriptionSink } from './subscription.js';
 import { resolveWebSocket, type WebSocketConstructor } from './websocket.js';
+import { wireKey } from './wire-key.js';
 
 /** Options of `createClient`. */
 export interface ClientOptions {
@@ -399,13 +400,9 @@ export function createClient<TContract extends Contract>(contract: TContract, op
   /** The key under which identical subscriptions share one on the wire, or `undefined` if this one is not shared. */
   function shareKey(path: string, input: unknown, options: SubscribeOptions<unknown, never>): string | undefined {
     if (options.shared === false || options.timeoutMs !== undefined || options.lastEventId !== undefined) return undefined;
-    try {
-      const encoded = input === undefined ? '' : JSON.stringify(codec.encode(input));
-      return `${path}\u0000${encoded}\u0000${JSON.stringify(options.meta ?? {})}`;
-    } catch {
-      // The request fails on its own when it is sent.
-      return undefined;
-    }
+    const encoded = wireKey(codec, input);
+    // An input the codec cannot encode is not shared: the request fails on its own when it is sent.
+    return encoded === undefined ? undefined : `${path}\u0000${encoded}\u0000${JSON.stringify(options.meta ?? {})}`;
   }
 
   function subscribe(
