@@ -1,6 +1,6 @@
 import { defineContract, query, RpcError, subscription } from '@wirecall/schema';
 import { defineMiddleware, type ConnectionInfo, type MiddlewareOptions } from '@wirecall/server';
-import { createDeferred, startTestServer, withTimeout } from '@wirecall/testing';
+import { createDeferred, eventually, startTestServer, withTimeout } from '@wirecall/testing';
 import { EventEmitter, on } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -86,13 +86,7 @@ describe('re-authentication', () => {
     await withTimeout(alertsEnded, 2000, 'the alerts generator to finish');
 
     feed.emit('news', 'second');
-    await withTimeout(
-      (async () => {
-        while (!news.includes('second')) await new Promise((resolve) => setImmediate(resolve));
-      })(),
-      2000,
-      'news after re-authentication',
-    );
+    await eventually(() => news.includes('second'), 'news after re-authentication', 2000);
     expect(news).toEqual(['first', 'second']);
     expect(newsErrors).toEqual([]);
     // The news generator was never restarted: one subscription, untouched.
