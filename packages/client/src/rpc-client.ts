@@ -124,6 +124,49 @@ class CallSink implements RequestSink {
 }
 
 /**
+ * Hands the replies of one subscription to its sink and keeps its cursor: a
+ * class like `CallSink`, so each event runs shared prototype code.
+ */
+class StreamSink implements RequestSink {
+  readonly #cursor: Cursor;
+  readonly #sink: SubscriptionSink<unknown>;
+
+  constructor(cursor: Cursor, sink: SubscriptionSink<unknown>) {
+    this.#cursor = cursor;
+    this.#sink = sink;
+  }
+
+  reply(message: ReplyMessage): boolean {
+    switch (message.type) {
+      case MessageType.Event:
+        if (message.eventId !== undefined) this.#cursor.lastEventId = message.eventId;
+        this.#sink.next(message.data);
+        return false;
+      case MessageType.Gap:
+        this.#sink.gap({ reason: message.reason });
+        return false;
+      case MessageType.Complete:
+        this.#sink.complete();
+        return true;
+      case MessageType.Error:
+        this.#sink.error(RpcError.fromWire(message.error));
+        return true;
+      case MessageType.Result:
+        this.#sink.error(new RpcError(RpcErrorCode.InternalServerError, 'unexpected "result" for a subscription'));
+        return true;
+    }
+  }
+
+  fail(error: RpcError): void {
+    this.#sink.error(error);
+  }
+
+  abort(): void {
+    this.#sink.abort();
+  }
+}
+
+/**
  * Connects to a Wirecall server and returns a typed proxy of `contract`:
  * `client.greet.query(input)`, `client.chat.send.mutate(input)`,
  * `client.chat.messages.subscribe(input, options)`. Every call and stream is
@@ -364,30 +407,7 @@ export function createClient<TContract extends Contract>(contract: TContract, op
       input,
       'resend',
       requestOptions,
-      {
-        reply(message) {
-          switch (message.type) {
-            case MessageType.Event:
-              if (message.eventId !== undefined) cursor.lastEventId = message.eventId;
-              sink.next(message.data);
-              return false;
-            case MessageType.Gap:
-              sink.gap({ reason: message.reason });
-              return false;
-            case MessageType.Complete:
-              sink.complete();
-              return true;
-            case MessageType.Error:
-              sink.error(RpcError.fromWire(message.error));
-              return true;
-            case MessageType.Result:
-              sink.error(new RpcError(RpcErrorCode.InternalServerError, 'unexpected "result" for a subscription'));
-              return true;
-          }
-        },
-        fail: sink.error,
-        abort: sink.abort,
-      },
+      new StreamSink(cursor, sink),
       cursor,
     );
     return request === undefined

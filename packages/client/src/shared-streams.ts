@@ -1,9 +1,48 @@
-import type { SubscriptionSink } from './subscription.js';
+import type { RpcError } from '@wirecall/schema';
 
-interface Stream {
+import type { SubscriptionGap, SubscriptionSink } from './subscription.js';
+
+/**
+ * One subscription on the wire and the consumers that share it: the sink of
+ * the wire subscription, handing each event to every consumer. A class, so an
+ * event runs shared prototype code instead of per-stream closures.
+ */
+class SharedStream implements SubscriptionSink<unknown> {
   readonly consumers: Set<SubscriptionSink<unknown>>;
-  /** Ends the subscription on the wire. */
-  stop: () => void;
+  /** Ends the subscription on the wire (set once it is open). */
+  stop: () => void = () => undefined;
+  readonly #onEnd: (stream: SharedStream) => void;
+
+  constructor(first: SubscriptionSink<unknown>, onEnd: (stream: SharedStream) => void) {
+    this.consumers = new Set([first]);
+    this.#onEnd = onEnd;
+  }
+
+  next(event: unknown): void {
+    for (const each of this.consumers) each.next(event);
+  }
+
+  gap(gap: SubscriptionGap): void {
+    for (const each of this.consumers) each.gap(gap);
+  }
+
+  error(error: RpcError): void {
+    for (const each of this.#ended()) each.error(error);
+  }
+
+  complete(): void {
+    for (const each of this.#ended()) each.complete();
+  }
+
+  abort(): void {
+    for (const each of this.#ended()) each.abort();
+  }
+
+  /** The wire subscription ended: later joiners open a new one; returns the consumers to tell. */
+  #ended(): SubscriptionSink<unknown>[] {
+    this.#onEnd(this);
+    return [...this.consumers];
+  }
 }
 
 /**
@@ -13,7 +52,7 @@ interface Stream {
  * last consumer leaves (reference counting).
  */
 export class SharedStreams {
-  readonly #streams = new Map<string, Stream>();
+  readonly #streams = new Map<string, SharedStream>();
 
   /** Number of open wire subscriptions. */
   get size(): number {
@@ -27,29 +66,11 @@ export class SharedStreams {
   join(key: string, consumer: SubscriptionSink<unknown>, open: (fanOut: SubscriptionSink<unknown>) => () => void): () => void {
     let stream = this.#streams.get(key);
     if (stream === undefined) {
-      const created: Stream = { consumers: new Set([consumer]), stop: () => undefined };
-      this.#streams.set(key, created);
-      const ended = (): SubscriptionSink<unknown>[] => {
-        if (this.#streams.get(key) === created) this.#streams.delete(key);
-        return [...created.consumers];
-      };
-      created.stop = open({
-        next: (event) => {
-          for (const each of created.consumers) each.next(event);
-        },
-        gap: (gap) => {
-          for (const each of created.consumers) each.gap(gap);
-        },
-        error: (error) => {
-          for (const each of ended()) each.error(error);
-        },
-        complete: () => {
-          for (const each of ended()) each.complete();
-        },
-        abort: () => {
-          for (const each of ended()) each.abort();
-        },
+      const created = new SharedStream(consumer, (ended) => {
+        this.#forget(key, ended);
       });
+      this.#streams.set(key, created);
+      created.stop = open(created);
       stream = created;
     } else {
       stream.consumers.add(consumer);
@@ -57,8 +78,12 @@ export class SharedStreams {
     const joined = stream;
     return () => {
       if (!joined.consumers.delete(consumer) || joined.consumers.size > 0) return;
-      if (this.#streams.get(key) === joined) this.#streams.delete(key);
+      this.#forget(key, joined);
       joined.stop();
     };
+  }
+
+  #forget(key: string, stream: SharedStream): void {
+    if (this.#streams.get(key) === stream) this.#streams.delete(key);
   }
 }

@@ -120,7 +120,8 @@ export function createSubscription<TEvent>(
   start: (sink: SubscriptionSink<TEvent>) => () => void,
   policy: SubscriptionPolicy = PAUSE_POLICY,
 ): Subscription<TEvent> {
-  const iterable = options.onData === undefined;
+  const { onData } = options;
+  const iterable = onData === undefined;
   /** Unread events from `head` on; the consumed prefix is cut off now and then (no O(n) `shift` per event). */
   let buffer: TEvent[] = [];
   let head = 0;
@@ -200,8 +201,8 @@ export function createSubscription<TEvent>(
     stop = start({
       next(event) {
         if (ending !== undefined) return;
-        if (!iterable) {
-          options.onData?.(event);
+        if (onData !== undefined) {
+          onData(event);
           return;
         }
         if (unread() >= bound && !overflow()) return;
