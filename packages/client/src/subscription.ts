@@ -120,8 +120,7 @@ export function createSubscription<TEvent>(
   start: (sink: SubscriptionSink<TEvent>) => () => void,
   policy: SubscriptionPolicy = PAUSE_POLICY,
 ): Subscription<TEvent> {
-  const { onData } = options;
-  const iterable = onData === undefined;
+  const iterable = options.onData === undefined;
   /** Unread events from `head` on; the consumed prefix is cut off now and then (no O(n) `shift` per event). */
   let buffer: TEvent[] = [];
   let head = 0;
@@ -201,8 +200,8 @@ export function createSubscription<TEvent>(
     stop = start({
       next(event) {
         if (ending !== undefined) return;
-        if (onData !== undefined) {
-          onData(event);
+        if (!iterable) {
+          options.onData?.(event);
           return;
         }
         if (unread() >= bound && !overflow()) return;
