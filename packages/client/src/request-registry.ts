@@ -57,13 +57,25 @@ export class RequestRegistry {
   /** Removes the request and disposes of its timer and listener. Returns it if it was live. */
   delete(id: string): PendingRequest | undefined {
     const request = this.#requests.get(id);
-    if (request === undefined) return undefined;
-    this.#requests.delete(id);
-    // No longer registered, so `markUnsent` does not queue it again.
-    if (request.sent) this.markUnsent(request);
-    else this.#waiting[request.kind].delete(request);
-    request.dispose();
+    if (request !== undefined) this.remove(request);
     return request;
+  }
+
+  /** Removes a live request (one `get` returned) and disposes of its timer and listener. */
+  remove(request: PendingRequest): void {
+    this.#requests.delete(request.id);
+    if (request.sent) {
+      request.sent = false;
+      this.#count(request, -1);
+    } else {
+      this.#waiting[request.kind].delete(request);
+    }
+    request.dispose();
+  }
+
+  /** Whether any request waits to be sent. */
+  hasWaiting(): boolean {
+    return this.#waiting.call.size > 0 || this.#waiting.subscription.size > 0;
   }
 
   /** Requests of `kind` waiting to be sent, oldest first; safe to mark them sent while iterating. */

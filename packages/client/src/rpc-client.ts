@@ -262,7 +262,7 @@ export function createClient<TContract extends Contract>(contract: TContract, op
    * and not going away, and while the socket is under `sendHighWaterMarkBytes`.
    */
   function pump(): void {
-    if (state !== 'open' || draining || limits === undefined || drainTimer !== undefined) return;
+    if (!registry.hasWaiting() || state !== 'open' || draining || limits === undefined || drainTimer !== undefined) return;
     for (const request of registry.waiting('subscription')) {
       if (registry.sentSubscriptions >= limits.maxSubscriptions || isBackedUp()) break;
       transmit(request, limits);
@@ -328,7 +328,7 @@ export function createClient<TContract extends Contract>(contract: TContract, op
       return;
     }
     if (!request.sink.reply(message)) return;
-    registry.delete(message.id);
+    registry.remove(request);
     if (draining) leaveWhenIdle();
     else pump();
   }
