@@ -73,9 +73,9 @@ export class RequestRegistry {
     request.dispose();
   }
 
-  /** Whether any request waits to be sent. */
-  hasWaiting(): boolean {
-    return this.#waiting.call.size > 0 || this.#waiting.subscription.size > 0;
+  /** Number of requests waiting to be sent (all live requests while disconnected). */
+  get unsent(): number {
+    return this.#waiting.call.size + this.#waiting.subscription.size;
   }
 
   /** Requests of `kind` waiting to be sent, oldest first; safe to mark them sent while iterating. */

@@ -52,7 +52,14 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** Re-authenticate (with `params`) this long before the server says the credentials expire. Default 30 s. */
   refreshBeforeExpiryMs?: number;
-  /** Requests held while disconnected; more fail at once with UNAVAILABLE. Default 1024. */
+  /**
+   * Requests held unsent: while disconnected (every live request, subscriptions
+   * included), or while connected behind the server's `maxInFlightCalls` /
+   * `maxSubscriptions` or a socket over `sendHighWaterMarkBytes`. More fail at
+   * once with UNAVAILABLE, so a caller that outpaces the server meets an error
+   * instead of growing the client's memory without bound.
+   * @default 1024
+   */
   maxQueuedRequests?: number;
   /**
    * Outgoing bytes the socket may hold (its `bufferedAmount`) before new
@@ -68,7 +75,7 @@ export interface ClientOptions {
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Default lead time of the automatic re-authentication before credentials expire. */
 export const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 30_000;
-/** Default bound of requests held while disconnected. */
+/** Default bound of requests held unsent. */
 export const DEFAULT_MAX_QUEUED_REQUESTS = 1024;
 /** Default outgoing buffer above which requests wait in the client. */
 export const DEFAULT_SEND_HIGH_WATER_MARK_BYTES = 1024 * 1024;
@@ -262,7 +269,7 @@ export function createClient<TContract extends Contract>(contract: TContract, op
    * and not going away, and while the socket is under `sendHighWaterMarkBytes`.
    */
   function pump(): void {
-    if (!registry.hasWaiting() || state !== 'open' || draining || limits === undefined || drainTimer !== undefined) return;
+    if (registry.unsent === 0 || state !== 'open' || draining || limits === undefined || drainTimer !== undefined) return;
     for (const request of registry.waiting('subscription')) {
       if (registry.sentSubscriptions >= limits.maxSubscriptions || isBackedUp()) break;
       transmit(request, limits);
@@ -361,8 +368,10 @@ export function createClient<TContract extends Contract>(contract: TContract, op
       sink.fail(new RpcError(RpcErrorCode.BadRequest, `timeoutMs must be in (0, ${String(MAX_TIMEOUT_MS)}], got ${String(timeoutMs)}`));
       return undefined;
     }
-    if (state !== 'open' && registry.size >= maxQueued) {
-      sink.fail(new RpcError(RpcErrorCode.Unavailable, `not connected, and ${String(maxQueued)} requests already wait`));
+    if (registry.unsent >= maxQueued) {
+      const held = `${String(maxQueued)} requests already wait`;
+      const reason = state === 'open' ? `${held} to be sent (maxQueuedRequests)` : `not connected, and ${held} (maxQueuedRequests)`;
+      sink.fail(new RpcError(RpcErrorCode.Unavailable, reason));
       return undefined;
     }
     nextId += 1;

@@ -3,13 +3,15 @@ import { defineContract, query, RpcError, subscription } from '@wirecall/schema'
 import { createServer, type ConnectionInfo } from '@wirecall/server';
 import {
   createDeferred,
+  fixtureContract,
   rawClient,
   startFixtureServer,
   startTcpProxy,
   startTestServer,
   withTimeout,
 } from '@wirecall/testing';
-import { EventEmitter, on } from 'node:events';
+import { EventEmitter, on, once } from 'node:events';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
 import { z } from 'zod';
@@ -26,6 +28,21 @@ function statusWhere(
     if (predicate(status)) found.resolve(status);
   });
   return withTimeout(found.promise, 3000, what).finally(stop);
+}
+
+/** The URL of a loopback TCP server that drops every connection: a WebSocket server that is down. */
+async function refusingUrl(): Promise<string> {
+  const server = createNetServer((socket) => socket.destroy()).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
+  );
+  return `ws://127.0.0.1:${String((server.address() as AddressInfo).port)}/`;
 }
 
 const authApi = defineContract({ me: query({ output: z.string() }) });
@@ -88,6 +105,42 @@ describe('limits', () => {
     const client = await openClient();
     const results = await Promise.all(Array.from({ length: 10 }, (_, index) => client.add.query({ a: index, b: 0 })));
     expect(results).toEqual(Array.from({ length: 10 }, (_, index) => index));
+  });
+
+  it('bounds the calls held behind the server limit: one more fails at once with UNAVAILABLE', async () => {
+    const { openClient } = await startFixtureServer({ maxInFlightCalls: 1 });
+    const client = await openClient({ maxQueuedRequests: 2 });
+    const controller = new AbortController();
+    const running = client.wait.query({ ms: 10_000 }, { signal: controller.signal });
+    const held = [client.add.query({ a: 1, b: 0 }), client.add.query({ a: 2, b: 0 })];
+    await expect(client.add.query({ a: 3, b: 0 })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: '2 requests already wait to be sent (maxQueuedRequests)',
+    });
+    controller.abort();
+    await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(Promise.all(held)).resolves.toEqual([1, 2]);
+    await expect(client.add.query({ a: 4, b: 0 })).resolves.toBe(4);
+  });
+
+  it('bounds the requests held while not connected, live subscriptions included', async () => {
+    const client = createClient(fixtureContract, {
+      url: await refusingUrl(),
+      WebSocket,
+      maxQueuedRequests: 2,
+      reconnect: { initialDelayMs: 60_000 },
+    });
+    const held = client.ping.query();
+    const subscription = client.ticks.subscribe(undefined, { onData: () => undefined });
+    await expect(client.ping.query()).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: 'not connected, and 2 requests already wait (maxQueuedRequests)',
+    });
+    subscription.unsubscribe();
+    const next = client.ping.query();
+    await client.$close();
+    await expect(held).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+    await expect(next).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
   });
 
   it('refuses locally a request larger than the server accepts', async () => {
