@@ -53,11 +53,11 @@ export interface ClientOptions {
   /** Re-authenticate (with `params`) this long before the server says the credentials expire. Default 30 s. */
   refreshBeforeExpiryMs?: number;
   /**
-   * Requests held unsent: while disconnected (every live request, subscriptions
-   * included), or while connected behind the server's `maxInFlightCalls` /
-   * `maxSubscriptions` or a socket over `sendHighWaterMarkBytes`. More fail at
-   * once with UNAVAILABLE, so a caller that outpaces the server meets an error
-   * instead of growing the client's memory without bound.
+   * Requests held while disconnected (live subscriptions included); more fail at
+   * once with UNAVAILABLE. While connected, requests waiting behind the server's
+   * `maxInFlightCalls` / `maxSubscriptions` or a full socket are not bounded (as
+   * an HTTP agent queues behind its sockets): they drain as the server answers,
+   * so a `Promise.all` over thousands of calls completes.
    * @default 1024
    */
   maxQueuedRequests?: number;
@@ -75,7 +75,7 @@ export interface ClientOptions {
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Default lead time of the automatic re-authentication before credentials expire. */
 export const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 30_000;
-/** Default bound of requests held unsent. */
+/** Default bound of requests held while disconnected. */
 export const DEFAULT_MAX_QUEUED_REQUESTS = 1024;
 /** Default outgoing buffer above which requests wait in the client. */
 export const DEFAULT_SEND_HIGH_WATER_MARK_BYTES = 1024 * 1024;
@@ -368,10 +368,8 @@ export function createClient<TContract extends Contract>(contract: TContract, op
       sink.fail(new RpcError(RpcErrorCode.BadRequest, `timeoutMs must be in (0, ${String(MAX_TIMEOUT_MS)}], got ${String(timeoutMs)}`));
       return undefined;
     }
-    if (registry.unsent >= maxQueued) {
-      const held = `${String(maxQueued)} requests already wait`;
-      const reason = state === 'open' ? `${held} to be sent (maxQueuedRequests)` : `not connected, and ${held} (maxQueuedRequests)`;
-      sink.fail(new RpcError(RpcErrorCode.Unavailable, reason));
+    if (state !== 'open' && registry.size >= maxQueued) {
+      sink.fail(new RpcError(RpcErrorCode.Unavailable, `not connected, and ${String(maxQueued)} requests already wait`));
       return undefined;
     }
     nextId += 1;
