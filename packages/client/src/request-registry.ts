@@ -64,12 +64,9 @@ export class RequestRegistry {
   /** Removes a live request (one `get` returned) and disposes of its timer and listener. */
   remove(request: PendingRequest): void {
     this.#requests.delete(request.id);
-    if (request.sent) {
-      request.sent = false;
-      this.#count(request, -1);
-    } else {
-      this.#waiting[request.kind].delete(request);
-    }
+    // No longer registered, so `markUnsent` does not queue it again.
+    if (request.sent) this.markUnsent(request);
+    else this.#waiting[request.kind].delete(request);
     request.dispose();
   }
 
