@@ -1,6 +1,7 @@
 /**
  * Runs the benchmark: for each peer, a server process and a client process,
- * scenarios A–F, then a markdown table and JSON in `bench/results/`.
+ * scenarios A–E in interleaved rounds, then scenario F on fresh processes, then
+ * a markdown table and JSON in `bench/results/`.
  * Usage: `pnpm bench [--quick] [--peers=raw-ws,wirecall] [--scenarios=A,B,C,D,E,F] [--profile]`.
  * @module
  */
@@ -15,53 +16,54 @@ import { BASELINE_PEER, childExecArgv, listPeers, loadPeer, modulePath, type Pla
 import { createInterferenceMeter } from './interference.js';
 import { spawnChild, type Child } from './ipc.js';
 import { sleep } from './peer.js';
-import { renderMarkdown, renderMedianTables, type MetricId, type PeerReport, type RunReport } from './report.js';
+import { renderMarkdown, renderMedianTables, type PeerReport, type RunReport } from './report.js';
+import { LOAD_STEPS, type LoadPeer, type Scenario, type StepSettings } from './load-steps.js';
 import type { ServerCommands } from './server-process.js';
 import { summarize } from './stats.js';
 
-const SCENARIOS = ['A', 'B', 'C', 'D', 'E', 'F'] as const;
-type Scenario = (typeof SCENARIOS)[number];
+const SCENARIOS: readonly Scenario[] = ['A', 'B', 'C', 'D', 'E', 'F'];
 
 /** Everything a mode decides. */
-interface Settings {
+interface Settings extends StepSettings {
+  /** One round of a step, for one peer: a warm-up, then one window. */
   readonly plan: Plan;
+  /** Rounds of each step: every peer gets this many windows per figure. */
+  readonly rounds: number;
   /** How often a disturbed measurement is repeated. */
   readonly maxRetries: number;
   /** How long a disturbed measurement waits for the machine to be quiet before it runs again. */
   readonly quietWaitMs: number;
   /** Warm-up of each peer's first connection (unary calls, then records), before scenario A. */
   readonly warmupMs: number;
-  /** Connections of scenario E. */
-  readonly fanoutConnections: number;
-  /** Interval of the paced broadcast of scenario E, whose delays are reported. */
-  readonly pacedIntervalMs: number;
   /** Idle connections of scenario F. */
   readonly idleConnections: number;
   /** Outgoing bytes per connection at which push loops wait (scenario D). */
   readonly highWaterMarkBytes: number;
-  /** The saturating broadcaster of scenario E waits while a socket holds this much, or a connection this many queued events. */
-  readonly saturateLimits: { readonly socketBytes: number; readonly queuedEvents: number };
 }
 
 const MODES = {
   quick: {
-    plan: { warmupMs: 100, windowMs: 200, windows: 3 },
+    plan: { warmupMs: 50, windowMs: 150, windows: 1 },
+    rounds: 3,
     warmupMs: 300,
     // Quick mode keeps to its minute: disturbed measurements are flagged, not repeated.
     maxRetries: 0,
     quietWaitMs: 0,
     fanoutConnections: 200,
+    fanoutWarmupMs: 300,
     pacedIntervalMs: 10,
     idleConnections: 1000,
     highWaterMarkBytes: 1024 * 1024,
     saturateLimits: { socketBytes: 64 * 1024, queuedEvents: 256 },
   },
   full: {
-    plan: { warmupMs: 1000, windowMs: 1500, windows: 5 },
+    plan: { warmupMs: 500, windowMs: 1500, windows: 1 },
+    rounds: 5,
     warmupMs: 3000,
     maxRetries: 3,
     quietWaitMs: 30_000,
     fanoutConnections: 200,
+    fanoutWarmupMs: 2000,
     pacedIntervalMs: 10,
     idleConnections: 2000,
     highWaterMarkBytes: 1024 * 1024,
@@ -125,42 +127,43 @@ async function within<TValue>(ms: number, what: string, promise: Promise<TValue>
   }
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const startedAt = Date.now();
-  while (!(await check())) {
-    if (Date.now() - startedAt > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/** The processes of the peer being measured, whose CPU is the benchmark's own. */
+/** The processes of the peers, whose CPU is the benchmark's own. */
 let ownPids: readonly number[] = [];
 const interference = createInterferenceMeter(() => ownPids);
 
+/** Records that `what` failed for a peer, which then goes on with its next scenario. */
+function fail(report: PeerReport, what: string, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  report.errors.push(`${what}: ${message}`);
+  console.error(`  ${report.id} ${what} failed: ${message}`);
+}
+
+/** What {@link attempt} got: the step's value, or nothing when it failed. */
+type Attempted<TValue> = { readonly ok: true; readonly value: TValue } | { readonly ok: false };
+
 /**
- * Runs `step`; a failure is recorded and the peer goes on with its next
- * scenario. When other programs used more than `MAX_FOREIGN_CORES` meanwhile,
- * the step runs again once the machine is quiet (up to `maxRetries` times, when
- * `retry`) and the last run counts.
+ * Runs `step`; a failure is recorded (see {@link fail}). When other programs
+ * used more than `MAX_FOREIGN_CORES` meanwhile, the step runs again once the
+ * machine is quiet (up to `maxRetries` times, when `retry`) and the last run counts.
  */
-async function attempt(report: PeerReport, what: string, step: () => Promise<void>, retry = true): Promise<void> {
+async function attempt<TValue>(report: PeerReport, what: string, step: () => Promise<TValue>, retry = true): Promise<Attempted<TValue>> {
   for (let run = 0; ; run++) {
     interference.start();
+    let value: TValue;
     try {
-      await within(planMs * 3 + 60_000, what, step());
+      value = await within(planMs * 3 + 60_000, what, step());
     } catch (error) {
-      report.errors.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
-      console.error(`  ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
-      return;
+      fail(report, what, error);
+      return { ok: false };
     }
     const foreign = interference.stop();
-    if (foreign === undefined || foreign <= MAX_FOREIGN_CORES) return;
+    if (foreign === undefined || foreign <= MAX_FOREIGN_CORES) return { ok: true, value };
     const note = `${what}: other programs used ${foreign.toFixed(2)} cores`;
     if (!retry || run === settings.maxRetries) {
       const kept = `${note}; kept${retry ? ` after ${String(settings.maxRetries)} retries` : ''}`;
       report.interference.push(kept);
       log(report.id, kept);
-      return;
+      return { ok: true, value };
     }
     log(report.id, `${note}; measuring again once the machine is quiet`);
     await waitForQuiet();
@@ -194,93 +197,75 @@ function spawnPair(id: string, role: string): Pair {
   return { server: spawnServer(id, role), client: spawnClient(id, role) };
 }
 
-function pairPids(...pairs: readonly (Pair | undefined)[]): number[] {
-  return pairs.flatMap((pair) => (pair === undefined ? [] : [pair.server.pid, pair.client.pid]));
+function pairPids(...pairs: readonly Pair[]): number[] {
+  return pairs.flatMap((pair) => [pair.server.pid, pair.client.pid]);
 }
 
 async function killPair({ server, client }: Pair): Promise<void> {
   await Promise.all([client.kill(), server.kill()]);
 }
 
-/** Scenarios A–E: one server process, one client process. */
-async function runLoad(id: string, report: PeerReport, { server, client }: Pair): Promise<void> {
-  const { plan } = settings;
-  const metrics = report.metrics as Record<MetricId, ReturnType<typeof summarize>>;
-  const { url } = await within(30_000, 'server start', server.call('start', { peer: id, highWaterMarkBytes: settings.highWaterMarkBytes }));
-  await within(30_000, 'client connect', client.call('connect', { peer: id, url }));
-  // Lets the JIT compile both sides' call paths before the first window of any scenario
-  // (records only when C runs, so that a profile of other scenarios does not show them).
-  await within(60_000, 'warm-up', client.call('warmup', { ms: settings.warmupMs, records: scenarios.has('C') }));
-  log(id, 'connected and warmed up');
+/**
+ * Starts `pair`'s server for peer `id`, connects its client and warms it up.
+ * Returns `undefined` (with the failure in the report) when that fails.
+ */
+async function startLoad(id: string, report: PeerReport, { server, client }: Pair): Promise<LoadPeer | undefined> {
+  try {
+    const { url } = await within(30_000, 'server start', server.call('start', { peer: id, highWaterMarkBytes: settings.highWaterMarkBytes }));
+    await within(30_000, 'client connect', client.call('connect', { peer: id, url }));
+    // Lets the JIT compile both sides' call paths before the first window of any scenario
+    // (records only when C runs, so that a profile of other scenarios does not show them).
+    await within(60_000, 'warm-up', client.call('warmup', { ms: settings.warmupMs, records: scenarios.has('C') }));
+    log(id, 'connected and warmed up');
+    return { id, report, server, client, url };
+  } catch (error) {
+    fail(report, 'start', error);
+    return undefined;
+  }
+}
 
-  if (scenarios.has('A')) {
-    for (const inFlight of [1, 16, 256] as const) {
-      await attempt(report, `A (${String(inFlight)} in flight)`, async () => {
-        const { perWindow } = await client.call('throughput', { operation: 'add', inFlight, plan });
-        metrics[`a${String(inFlight)}` as 'a1' | 'a16' | 'a256'] = summarize(perWindow);
-        log(id, `A ${String(inFlight).padStart(3)} in flight: ${perWindow.map((value) => value.toFixed(0)).join(' ')} calls/s`);
-      });
+/** `peers` rotated left by `by`: each round starts with a different peer. */
+function rotate<TValue>(peers: readonly TValue[], by: number): TValue[] {
+  const shift = peers.length === 0 ? 0 : by % peers.length;
+  return [...peers.slice(shift), ...peers.slice(0, shift)];
+}
+
+/**
+ * Scenarios A–E. Step by step, every peer is measured in `settings.rounds`
+ * rounds of one warm-up and one window each, the peers taking turns (in a
+ * rotating order) within a round. Peers measured one after the other would
+ * each see a different machine: on a small VM its speed drifts by tens of
+ * percent over minutes, and the ratios would carry that drift.
+ */
+async function runLoad(peers: readonly LoadPeer[]): Promise<void> {
+  for (const step of LOAD_STEPS) {
+    if (!scenarios.has(step.scenario)) continue;
+    const live: LoadPeer[] = [];
+    for (const peer of peers) {
+      try {
+        await within(60_000, `${step.what} set-up`, step.open?.(peer, settings) ?? Promise.resolve());
+        live.push(peer);
+      } catch (error) {
+        fail(peer.report, `${step.what} set-up`, error);
+      }
     }
-  }
-  if (scenarios.has('B')) {
-    await attempt(report, 'B', async () => {
-      const { p50, p99 } = await client.call('latency', { plan });
-      metrics.bP50 = summarize(p50);
-      metrics.bP99 = summarize(p99);
-      log(id, `B p50 ${p50.map((value) => value.toFixed(0)).join(' ')} µs, p99 ${p99.map((value) => value.toFixed(0)).join(' ')} µs`);
-    });
-  }
-  if (scenarios.has('C')) {
-    await attempt(report, 'C', async () => {
-      const before = await server.call('stats');
-      const { perWindow, totalCalls } = await client.call('throughput', { operation: 'records', inFlight: 16, plan });
-      const after = await server.call('stats');
-      const bytesPerCall = (after.bytesWritten - before.bytesWritten) / totalCalls;
-      metrics.cCalls = summarize(perWindow);
-      metrics.cMegabytes = summarize(perWindow.map((calls) => (calls * bytesPerCall) / 1e6));
-      report.details.cBytesPerCall = Math.round(bytesPerCall);
-      log(id, `C ${perWindow.map((value) => value.toFixed(0)).join(' ')} calls/s, ${String(Math.round(bytesPerCall))} bytes per response`);
-    });
-  }
-  if (scenarios.has('D')) {
-    await attempt(report, 'D', async () => {
-      await server.call('startSampling');
-      const { perWindow } = await client.call('stream', { plan });
-      const { largestSocketBufferBytes } = await server.call('stopSampling');
-      metrics.dEvents = summarize(perWindow);
-      report.details.dLargestSocketBufferBytes = largestSocketBufferBytes;
-      log(id, `D ${perWindow.map((value) => value.toFixed(0)).join(' ')} events/s, largest socket buffer ${String(largestSocketBufferBytes)} B`);
-    });
-  }
-  await client.call('close');
-
-  if (scenarios.has('E')) {
-    await attempt(report, 'E', async () => {
-      const count = settings.fanoutConnections;
-      await client.call('fanoutConnect', { peer: id, url, count });
-      await waitFor(`${String(count)} subscribers`, async () => (await server.call('stats')).subscribers >= count);
-
-      await server.call('broadcast', { mode: 'saturate', limits: settings.saturateLimits });
-      const saturated = await client.call('fanoutMeasure', { plan });
-      const { broadcasts } = await server.call('stopBroadcast');
-      await client.call('fanoutQuiet', { quietMs: 200, timeoutMs: 30_000 });
-
-      await server.call('broadcast', { mode: 'paced', intervalMs: settings.pacedIntervalMs });
-      const paced = await client.call('fanoutMeasure', { plan });
-      await server.call('stopBroadcast');
-      await client.call('fanoutClose');
-
-      metrics.eDelivered = summarize(saturated.perWindow);
-      metrics.eP99 = summarize(paced.p99);
-      report.details.eSaturated = { broadcasts, p50Us: summarize(saturated.p50), p99Us: summarize(saturated.p99) };
-      report.details.ePaced = { deliveredPerSecond: summarize(paced.perWindow), p50Us: summarize(paced.p50) };
-      log(
-        id,
-        `E ${saturated.perWindow.map((value) => value.toFixed(0)).join(' ')} delivered/s; paced p50 ${paced.p50
-          .map((value) => value.toFixed(0))
-          .join(' ')} µs, p99 ${paced.p99.map((value) => value.toFixed(0)).join(' ')} µs`,
-      );
-    });
+    const results = new Map<LoadPeer, unknown[]>(live.map((peer) => [peer, []]));
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const peer of rotate([...results.keys()], round)) {
+        const measured = await attempt(peer.report, step.what, () => step.round(peer, settings.plan, settings));
+        if (measured.ok) results.get(peer)?.push(measured.value);
+        else results.delete(peer);
+      }
+    }
+    for (const peer of live) {
+      const rounds = results.get(peer);
+      if (rounds !== undefined) log(peer.id, step.record(peer.report, rounds));
+      try {
+        await within(60_000, `${step.what} tear-down`, step.close?.(peer) ?? Promise.resolve());
+      } catch (error) {
+        fail(peer.report, `${step.what} tear-down`, error);
+      }
+    }
   }
 }
 
@@ -316,24 +301,33 @@ async function main(): Promise<void> {
   const reports: PeerReport[] = [];
   for (const id of peerIds) {
     const { label } = await loadPeer(id);
-    const report: PeerReport = { id, label, metrics: {}, details: {}, errors: [], interference: [] };
-    reports.push(report);
-    console.log(label);
-    // Both pairs start now, so their start-up overlaps; the memory pair idles until scenario F.
-    const load = ['A', 'B', 'C', 'D', 'E'].some((scenario) => scenarios.has(scenario as Scenario)) ? spawnPair(id, 'load') : undefined;
-    const memory = scenarios.has('F') ? spawnPair(id, 'memory') : undefined;
-    ownPids = pairPids(load, memory);
+    reports.push({ id, label, metrics: {}, details: {}, errors: [], interference: [] });
+  }
+
+  if (LOAD_STEPS.some((step) => scenarios.has(step.scenario))) {
+    // Every peer's processes start together and stay up through all the steps.
+    const pairs = reports.map((report) => spawnPair(report.id, 'load'));
+    ownPids = pairPids(...pairs);
     try {
-      if (load !== undefined) {
-        await runLoad(id, report, load);
-        await killPair(load);
+      const peers: LoadPeer[] = [];
+      for (const [index, report] of reports.entries()) {
+        const peer = await startLoad(report.id, report, pairs[index] as Pair);
+        if (peer !== undefined) peers.push(peer);
       }
-      if (memory !== undefined) await runMemory(id, report, memory);
-    } catch (error) {
-      report.errors.push(error instanceof Error ? error.message : String(error));
-      console.error(`  ${id} failed: ${error instanceof Error ? error.message : String(error)}`);
+      await runLoad(peers);
     } finally {
-      await Promise.all([load, memory].filter((pair) => pair !== undefined).map(killPair));
+      await Promise.all(pairs.map(killPair));
+    }
+  }
+
+  if (scenarios.has('F')) {
+    // Fresh processes; they start together, then each peer's server is measured alone.
+    const pairs = reports.map((report) => spawnPair(report.id, 'memory'));
+    ownPids = pairPids(...pairs);
+    try {
+      for (const [index, report] of reports.entries()) await runMemory(report.id, report, pairs[index] as Pair);
+    } finally {
+      await Promise.all(pairs.map(killPair));
     }
   }
 
