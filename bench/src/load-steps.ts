@@ -160,7 +160,7 @@ const fanoutStep: Step<FanoutRound> = {
     await server.call('broadcast', { mode: 'saturate', limits: saturateLimits });
     const saturated = await client.call('fanoutMeasure', { plan });
     const { broadcasts } = await server.call('stopBroadcast');
-    await client.call('fanoutQuiet', { quietMs: 200, timeoutMs: 30_000 });
+    await client.call('fanoutQuiet', { quietMs: 100, timeoutMs: 30_000 });
     await server.call('broadcast', { mode: 'paced', intervalMs: pacedIntervalMs });
     const paced = await client.call('fanoutMeasure', { plan });
     await server.call('stopBroadcast');

@@ -50,7 +50,7 @@ const MODES = {
     maxRetries: 0,
     quietWaitMs: 0,
     fanoutConnections: 200,
-    fanoutWarmupMs: 300,
+    fanoutWarmupMs: 200,
     pacedIntervalMs: 10,
     idleConnections: 1000,
     highWaterMarkBytes: 1024 * 1024,
@@ -321,13 +321,16 @@ async function main(): Promise<void> {
   }
 
   if (scenarios.has('F')) {
-    // Fresh processes; they start together, then each peer's server is measured alone.
-    const pairs = reports.map((report) => spawnPair(report.id, 'memory'));
-    ownPids = pairPids(...pairs);
-    try {
-      for (const [index, report] of reports.entries()) await runMemory(report.id, report, pairs[index] as Pair);
-    } finally {
-      await Promise.all(pairs.map(killPair));
+    // Each peer's server is measured alone, in a process started just before, so that every
+    // peer starts F in the same state whatever its place in the order.
+    for (const report of reports) {
+      const pair = spawnPair(report.id, 'memory');
+      ownPids = pairPids(pair);
+      try {
+        await runMemory(report.id, report, pair);
+      } finally {
+        await killPair(pair);
+      }
     }
   }
 
