@@ -152,10 +152,6 @@ const commands = {
     unsubscribe();
     return { perWindow };
   },
-  close() {
-    client?.close();
-    client = undefined;
-  },
   /** Opens `count` connections and subscribes each to the broadcasts. */
   async fanoutConnect({ peer, url, count }: { peer: string; url: string; count: number }) {
     const { connect } = await loadPeer(peer);

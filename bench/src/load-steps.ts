@@ -53,17 +53,12 @@ export interface Step<TRound> {
   record(report: PeerReport, rounds: readonly TRound[]): string;
 }
 
-/** Figures of every round, in round order. */
-function all<TRound, TValue>(rounds: readonly TRound[], pick: (round: TRound) => readonly TValue[]): TValue[] {
-  return rounds.flatMap(pick);
-}
-
 function list(values: readonly number[]): string {
   return values.map((value) => value.toFixed(0)).join(' ');
 }
 
 function metric(report: PeerReport, id: MetricId, values: readonly number[]): void {
-  (report.metrics as Record<MetricId, ReturnType<typeof summarize>>)[id] = summarize(values);
+  report.metrics[id] = summarize(values);
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -80,7 +75,7 @@ function throughputStep(inFlight: 1 | 16 | 256): Step<{ perWindow: number[] }> {
     what: `A (${String(inFlight)} in flight)`,
     round: ({ client }, plan) => client.call('throughput', { operation: 'add', inFlight, plan }),
     record(report, rounds) {
-      const perWindow = all(rounds, (round) => round.perWindow);
+      const perWindow = rounds.flatMap((round) => round.perWindow);
       metric(report, `a${String(inFlight)}` as 'a1' | 'a16' | 'a256', perWindow);
       return `A ${String(inFlight).padStart(3)} in flight: ${list(perWindow)} calls/s`;
     },
@@ -92,8 +87,8 @@ const latencyStep: Step<{ p50: number[]; p99: number[] }> = {
   what: 'B',
   round: ({ client }, plan) => client.call('latency', { plan }),
   record(report, rounds) {
-    const p50 = all(rounds, (round) => round.p50);
-    const p99 = all(rounds, (round) => round.p99);
+    const p50 = rounds.flatMap((round) => round.p50);
+    const p99 = rounds.flatMap((round) => round.p99);
     metric(report, 'bP50', p50);
     metric(report, 'bP99', p99);
     return `B p50 ${list(p50)} µs, p99 ${list(p99)} µs`;
@@ -110,8 +105,8 @@ const recordsStep: Step<{ perWindow: number[]; bytesPerCall: number }> = {
     return { perWindow, bytesPerCall: (after.bytesWritten - before.bytesWritten) / totalCalls };
   },
   record(report, rounds) {
-    const perWindow = all(rounds, (round) => round.perWindow);
-    const megabytes = all(rounds, (round) => round.perWindow.map((calls) => (calls * round.bytesPerCall) / 1e6));
+    const perWindow = rounds.flatMap((round) => round.perWindow);
+    const megabytes = rounds.flatMap((round) => round.perWindow.map((calls) => (calls * round.bytesPerCall) / 1e6));
     const bytesPerCall = Math.round(summarize(rounds.map((round) => round.bytesPerCall)).median);
     metric(report, 'cCalls', perWindow);
     metric(report, 'cMegabytes', megabytes);
@@ -130,7 +125,7 @@ const streamStep: Step<{ perWindow: number[]; largestSocketBufferBytes: number }
     return { perWindow, largestSocketBufferBytes };
   },
   record(report, rounds) {
-    const perWindow = all(rounds, (round) => round.perWindow);
+    const perWindow = rounds.flatMap((round) => round.perWindow);
     const largest = Math.max(...rounds.map((round) => round.largestSocketBufferBytes));
     metric(report, 'dEvents', perWindow);
     report.details.dLargestSocketBufferBytes = largest;
@@ -168,17 +163,17 @@ const fanoutStep: Step<FanoutRound> = {
     return { broadcasts, saturated, paced };
   },
   record(report, rounds) {
-    const delivered = all(rounds, (round) => round.saturated.perWindow);
-    const pacedP50 = all(rounds, (round) => round.paced.p50);
-    const pacedP99 = all(rounds, (round) => round.paced.p99);
+    const delivered = rounds.flatMap((round) => round.saturated.perWindow);
+    const pacedP50 = rounds.flatMap((round) => round.paced.p50);
+    const pacedP99 = rounds.flatMap((round) => round.paced.p99);
     metric(report, 'eDelivered', delivered);
     metric(report, 'eP99', pacedP99);
     report.details.eSaturated = {
       broadcasts: rounds.reduce((sum, round) => sum + round.broadcasts, 0),
-      p50Us: summarize(all(rounds, (round) => round.saturated.p50)),
-      p99Us: summarize(all(rounds, (round) => round.saturated.p99)),
+      p50Us: summarize(rounds.flatMap((round) => round.saturated.p50)),
+      p99Us: summarize(rounds.flatMap((round) => round.saturated.p99)),
     };
-    report.details.ePaced = { deliveredPerSecond: summarize(all(rounds, (round) => round.paced.perWindow)), p50Us: summarize(pacedP50) };
+    report.details.ePaced = { deliveredPerSecond: summarize(rounds.flatMap((round) => round.paced.perWindow)), p50Us: summarize(pacedP50) };
     return `E ${list(delivered)} delivered/s; paced p50 ${list(pacedP50)} µs, p99 ${list(pacedP99)} µs`;
   },
 };
