@@ -2,31 +2,49 @@ import { encodeFrames, encodeMessage, type Codec, type ServerMessage } from '@wi
 
 import type { TransportSocket } from './transport.js';
 
-/** For writes whose outcome nothing waits on: the frames before the last one of a flush, and the last writes after `end()`. */
-function ignoreWriteError(): void {}
-
 /**
  * Sends messages on one socket. A message written while the socket is idle goes
  * out at once, in its own frame: no timer, no added latency. Messages written
- * while a frame is still being written are queued and leave together, as one
- * batch frame, when that write completes. Deep pipelines thus get fewer, larger
- * frames while a lone call pays nothing. `onPause` runs each time `writable()`
- * has to make its caller wait (metrics count backpressure pauses).
+ * after it in the same turn of the event loop are queued and leave together, as
+ * one batch frame, when the turn ends (on `process.nextTick`); while the socket
+ * is backed up, they wait for its last write to complete instead. Deep pipelines
+ * thus get fewer, larger frames while a lone call pays nothing.
+ *
+ * A write to an idle socket passes no completion callback, so Node schedules
+ * nothing for it: one `nextTick` ends the turn for every writer that wrote in it
+ * (a broadcast to 200 sockets schedules one, not 200). Only a write to a backed-up
+ * socket passes one, to learn when the queue may go and `writable()` waiters may
+ * go on. `onPause` runs each time `writable()` has to make its caller wait
+ * (metrics count backpressure pauses).
  *
  * A class, not a closure factory: one lives as long as its connection, and
  * methods on the prototype cost an idle connection nothing (see docs/performance.md).
  */
 export class FrameWriter {
+  /** Writers that sent a frame in the current turn; one `nextTick` ends the turn for all of them. */
+  static #inTurn: FrameWriter[] = [];
+
+  static readonly #endTurn = (): void => {
+    const writers = FrameWriter.#inTurn;
+    FrameWriter.#inTurn = [];
+    for (const writer of writers) writer.#turnEnded();
+  };
+
   readonly #socket: TransportSocket;
   readonly #codec: Codec;
   readonly #highWaterMarkBytes: number;
   readonly #onPause: (() => void) | undefined;
   #queue: string[] | undefined;
   #queuedBytes = 0;
-  #writing = false;
+  /** A frame left in this turn: what is written now joins the batch sent when the turn ends. */
+  #sentThisTurn = false;
+  /** A write with a completion callback is in flight (the socket was backed up). */
+  #awaitingWrite = false;
+  /** A `flush` of the socket is in flight, for waiters that no write would otherwise wake. */
+  #awaitingFlush = false;
   #closed = false;
   #waiters: (() => void)[] | undefined;
-  /** The write callback of the last frame of a flush, made on the first flush. */
+  /** The completion callback of writes to a backed-up socket, made on the first one. */
   #afterWrite: ((error?: Error | null) => void) | undefined;
 
   constructor(socket: TransportSocket, codec: Codec, highWaterMarkBytes: number, onPause?: () => void) {
@@ -52,7 +70,7 @@ export class FrameWriter {
   /** Queues one message already encoded as JSON text (an event made of `encodeEventHead` and `encodeEventTail`). */
   writeEncoded(encoded: string): void {
     if (this.#closed) return;
-    if (this.#writing) {
+    if (this.#sentThisTurn || this.#awaitingWrite) {
       (this.#queue ??= []).push(encoded);
       this.#queuedBytes += encoded.length;
     } else {
@@ -69,14 +87,20 @@ export class FrameWriter {
   writable(): Promise<void> {
     if (this.#closed || this.#pendingBytes() < this.#highWaterMarkBytes) return Promise.resolve();
     this.#onPause?.();
-    return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
+    const waiting = new Promise<void>((resolve) => (this.#waiters ??= []).push(resolve));
+    this.#checkWaiters();
+    return waiting;
   }
 
   /** Hands what is queued to the socket, then accepts nothing more and releases every `writable()` waiter. */
   end(): void {
     if (!this.#closed && this.#queue !== undefined) {
-      for (const frame of encodeFrames(this.#queue)) this.#socket.send(frame, ignoreWriteError);
+      for (const frame of encodeFrames(this.#queue)) this.#socket.send(frame);
     }
+    this.#close();
+  }
+
+  #close(): void {
     this.#closed = true;
     this.#queue = undefined;
     this.#queuedBytes = 0;
@@ -95,17 +119,17 @@ export class FrameWriter {
     return this.#socket.bufferedAmount + this.#queuedBytes;
   }
 
-  /** Sends the frames; the write callback runs once, when the last one is written (frames leave in order). */
-  #flush(encoded: string[]): void {
-    const frames = encodeFrames(encoded);
-    const last = frames.length - 1;
-    for (let index = 0; index < last; index += 1) this.#socket.send(frames[index] as string, ignoreWriteError);
-    this.#send(frames[last] as string);
-  }
-
-  /** Sends one frame and waits for it to be written before sending more. */
+  /** Sends one frame; with a completion callback only when the socket still holds earlier bytes. */
   #send(frame: string): void {
-    this.#writing = true;
+    if (!this.#sentThisTurn) {
+      this.#sentThisTurn = true;
+      if (FrameWriter.#inTurn.push(this) === 1) process.nextTick(FrameWriter.#endTurn);
+    }
+    if (this.#socket.bufferedAmount === 0) {
+      this.#socket.send(frame);
+      return;
+    }
+    this.#awaitingWrite = true;
     this.#socket.send(
       frame,
       (this.#afterWrite ??= (error) => {
@@ -114,24 +138,54 @@ export class FrameWriter {
     );
   }
 
+  /** Sends what was queued, as batch frames (frames leave in order, so only the last one needs a callback). */
+  #sendQueued(): void {
+    const queued = this.#queue;
+    if (queued === undefined || this.#closed) return;
+    this.#queue = undefined;
+    this.#queuedBytes = 0;
+    const frames = encodeFrames(queued);
+    const last = frames.length - 1;
+    for (let index = 0; index < last; index += 1) this.#socket.send(frames[index] as string);
+    this.#send(frames[last] as string);
+  }
+
+  #turnEnded(): void {
+    this.#sentThisTurn = false;
+    if (!this.#awaitingWrite) this.#sendQueued();
+    this.#checkWaiters();
+  }
+
   #written(error?: Error | null): void {
+    this.#awaitingWrite = false;
     // `ws` reports success as `null` or `undefined`, depending on the path the write took. A failed
     // write means the socket is closing or broken: its `close` event ends the connection, so stop here.
     if (error !== undefined && error !== null) {
-      this.#closed = true;
-      this.#queue = undefined;
-      this.#queuedBytes = 0;
+      this.#close();
+      return;
+    }
+    if (!this.#sentThisTurn) this.#sendQueued();
+    this.#checkWaiters();
+  }
+
+  /**
+   * Releases the `writable()` waiters once below the high-water mark. Otherwise
+   * something must call back later: a write in flight, the end of this turn, or,
+   * when neither is coming (the bytes left in idle writes, or in `ws`'s own
+   * control frames), a flush of the socket.
+   */
+  #checkWaiters(): void {
+    if (this.#waiters === undefined) return;
+    if (this.#pendingBytes() < this.#highWaterMarkBytes) {
       this.#releaseWaiters();
       return;
     }
-    const next = this.#queue;
-    if (next !== undefined && next.length > 0 && !this.#closed) {
-      this.#queue = undefined;
-      this.#queuedBytes = 0;
-      this.#flush(next);
-    } else {
-      this.#writing = false;
-    }
-    if (this.#pendingBytes() < this.#highWaterMarkBytes) this.#releaseWaiters();
+    if (this.#awaitingWrite || this.#sentThisTurn || this.#awaitingFlush) return;
+    this.#awaitingFlush = true;
+    this.#socket.flush((error) => {
+      this.#awaitingFlush = false;
+      if (error !== undefined && error !== null) this.#close();
+      else if (!this.#closed) this.#checkWaiters();
+    });
   }
 }

@@ -59,9 +59,14 @@ class SocketLink implements TransportSocket {
     return this.ws.bufferedAmount;
   }
 
-  send(data: string, onWritten: (error?: Error | null) => void): void {
+  send(data: string, onWritten?: (error?: Error | null) => void): void {
     this.#recorder?.sent(Buffer.byteLength(data));
     this.ws.send(data, onWritten);
+  }
+
+  flush(onFlushed: (error?: Error | null) => void): void {
+    // A ping leaves after every frame sent before it; `ws` calls back once it is written (or with the error of a closed socket).
+    this.ws.ping(undefined, undefined, onFlushed);
   }
 
   close(code: number, reason: string): void {

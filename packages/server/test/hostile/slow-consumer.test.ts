@@ -40,6 +40,35 @@ describe('slow consumer', () => {
     expect(produced).toBeGreaterThan(stalled);
   });
 
+  it('resumes when the client reads again, even when the frame that crossed the high-water mark was written to an idle socket', async () => {
+    // Each event alone is over the mark: the one that fills the kernel's buffers goes out while the socket
+    // looked idle, so no write of it reports completion, and the server has to find out by other means.
+    const big = 'y'.repeat(64 * 1024);
+    const total = 200;
+    let produced = 0;
+    const { url } = await startTestServer(api, {
+      sendHighWaterMarkBytes: 16 * 1024,
+      handlers: {
+        firehose: async function* () {
+          while (produced < total) {
+            produced += 1;
+            yield big;
+          }
+        },
+      },
+    });
+    const raw = await rawClient(url);
+    raw.send({ type: 'subscribe', id: 's', path: 'firehose' });
+    await raw.nextMessage();
+    raw.socket.pause();
+    const stalled = await withTimeout(plateau(() => produced, 20), 5000, 'the producer to stall');
+    expect(stalled).toBeLessThan(total);
+    raw.socket.resume();
+    const rest = await raw.nextMessages(total, 10_000);
+    expect(rest.slice(0, total - 1)).toEqual(Array.from({ length: total - 1 }, () => ({ type: 'event', id: 's', data: big })));
+    expect(rest[total - 1]).toEqual({ type: 'complete', id: 's' });
+  });
+
   it('disconnects with 4499 a client that stays over the high-water mark too long', async () => {
     const stopped = createDeferred();
     const { url } = await startTestServer(api, {
