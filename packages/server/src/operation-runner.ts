@@ -277,16 +277,21 @@ export class OperationRunner {
     const pushAll = (push: PushSource<MaybePromise<unknown>>): Promise<void> =>
       new Promise<void>((resolve, reject) => {
         let sent = 0;
+        /** An item taken while the client was behind, sent first once it reads. */
+        let taken: unknown;
         const drain = (): void => {
           try {
             while (isLive()) {
-              if (writer.isOverHighWaterMark()) {
-                deps.writable().then(drain, reject);
-                return;
-              }
-              const item = push.take();
+              // Taken before the high-water check: after the last event of a publish, the check is skipped.
+              const item = taken ?? push.take();
+              taken = undefined;
               if (item === undefined) {
                 push.watch(drain);
+                return;
+              }
+              if (writer.isOverHighWaterMark()) {
+                taken = item;
+                deps.writable().then(drain, reject);
                 return;
               }
               if (isPromiseLike(item)) {

@@ -49,6 +49,14 @@ interface Entry<TEvent> {
   readonly at: number;
 }
 
+/** A subscriber's place in the log's list of those to wake on `publish`. */
+interface Waiter {
+  /** What to call on the next publish; cleared when called, set again by the subscriber's next `watch`. */
+  wake: (() => void) | undefined;
+  /** Whether it is in the list: it stays there while it keeps watching, so keeping up costs no set insertion. */
+  listed: boolean;
+}
+
 /** Checks a retention bound. */
 function positiveInteger(value: number, name: string): number {
   if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
@@ -73,8 +81,8 @@ export function createEventLog<TEvent>(options: EventLogOptions = {}): EventLog<
   /** Sequence number of the oldest retained event, and of the next one to publish. */
   let first = 0;
   let next = 0;
-  /** Subscribers waiting for the next event: promise resolvers, or the server's push callbacks. */
-  let waiters = new Set<() => void>();
+  /** Subscribers that watched since the last publish (with a `wake`), and those that did before (without: dropped on the next publish). */
+  const waiters = new Set<Waiter>();
 
   function prune(): void {
     const oldest = Date.now() - maxAgeMs;
@@ -103,12 +111,15 @@ export function createEventLog<TEvent>(options: EventLogOptions = {}): EventLog<
     let cursor = typeof start === 'number' ? start : next;
     let pendingGap: Gap | undefined = typeof start === 'number' ? undefined : start;
     let done = false;
-    let wake: (() => void) | undefined;
+    const waiter: Waiter = { wake: undefined, listed: false };
 
     const stop = (): IteratorReturnResult<undefined> => {
       done = true;
       signal?.removeEventListener('abort', stop);
-      if (wake !== undefined) waiters.delete(wake);
+      const { wake } = waiter;
+      waiter.wake = undefined;
+      if (waiter.listed) waiters.delete(waiter);
+      waiter.listed = false;
       wake?.();
       return { done: true, value: undefined };
     };
@@ -140,8 +151,11 @@ export function createEventLog<TEvent>(options: EventLogOptions = {}): EventLog<
         onReady();
         return;
       }
-      wake = onReady;
-      waiters.add(onReady);
+      waiter.wake = onReady;
+      if (!waiter.listed) {
+        waiter.listed = true;
+        waiters.add(waiter);
+      }
     }
 
     async function nextItem(): Promise<IteratorResult<Tracked<TEvent> | Gap, undefined>> {
@@ -150,7 +164,6 @@ export function createEventLog<TEvent>(options: EventLogOptions = {}): EventLog<
         if (item !== undefined) return { done: false, value: item };
         if (done) return { done: true, value: undefined };
         await new Promise<void>(watch);
-        wake = undefined;
       }
     }
 
@@ -169,10 +182,18 @@ export function createEventLog<TEvent>(options: EventLogOptions = {}): EventLog<
       ring[next % capacity] = { tracked: new Tracked(id, event), at: Date.now() };
       next += 1;
       prune();
-      // A fresh set first: a subscriber woken here may start waiting again at once.
-      const woken = waiters;
-      waiters = new Set();
-      for (const onReady of woken) onReady();
+      // A subscriber woken here may watch again at once: it then stays listed, and is not woken twice
+      // (its `wake` was cleared before the call). One that did not watch since the last publish leaves the list.
+      for (const waiter of waiters) {
+        const { wake } = waiter;
+        if (wake === undefined) {
+          waiters.delete(waiter);
+          waiter.listed = false;
+          continue;
+        }
+        waiter.wake = undefined;
+        wake();
+      }
       return id;
     },
     subscribe,

@@ -12,8 +12,40 @@ import type { Tracked } from './tracked.js';
  * One slot per event: a log read through one procedure by clients of one codec
  * (the common case) never repeats the work; other combinations redo it.
  */
-const validated = new WeakMap<Tracked<unknown>, { readonly schema: Schema; readonly result: MaybePromise<Tracked<unknown>> }>();
-const encoded = new WeakMap<Tracked<unknown>, { readonly codec: Codec; readonly tail: string }>();
+
+/** One result per event, for one key (a schema, a codec) at a time. */
+class PerEvent<TKey, TValue> {
+  readonly #byEvent = new WeakMap<Tracked<unknown>, { readonly key: TKey; readonly value: TValue }>();
+  /**
+   * The last event asked for, checked first: a publish hands one event to all its
+   * subscribers in a row, so each one after the first finds it here without a hash
+   * lookup. It holds that event a little longer, which is harmless.
+   */
+  #last: { readonly event: Tracked<unknown>; readonly key: TKey; readonly value: TValue } | undefined;
+
+  /** The value for `event` and `key`, computed on first use; a `compute` that throws is not remembered. */
+  get(event: Tracked<unknown>, key: TKey, compute: (event: Tracked<unknown>, key: TKey) => TValue): TValue {
+    const last = this.#last;
+    if (last?.event === event && last.key === key) return last.value;
+    const cached = this.#byEvent.get(event);
+    let value: TValue;
+    if (cached?.key === key) {
+      value = cached.value;
+    } else {
+      value = compute(event, key);
+      this.#byEvent.set(event, { key, value });
+    }
+    this.#last = { event, key, value };
+    return value;
+  }
+}
+
+const validated = new PerEvent<Schema, MaybePromise<Tracked<unknown>>>();
+const encoded = new PerEvent<Codec, string>();
+
+function encodeTail(event: Tracked<unknown>, codec: Codec): string {
+  return encodeEventTail(event.data, event.id, codec);
+}
 
 /**
  * The event as `check` validates it against `schema`, computed by the first
@@ -25,11 +57,7 @@ export function validateShared(
   schema: Schema,
   check: (event: Tracked<unknown>) => MaybePromise<Tracked<unknown>>,
 ): MaybePromise<Tracked<unknown>> {
-  const cached = validated.get(event);
-  if (cached?.schema === schema) return cached.result;
-  const result = check(event);
-  validated.set(event, { schema, result });
-  return result;
+  return validated.get(event, schema, check);
 }
 
 /**
@@ -38,9 +66,5 @@ export function validateShared(
  * Throws when the data cannot be encoded.
  */
 export function encodeShared(event: Tracked<unknown>, codec: Codec): string {
-  const cached = encoded.get(event);
-  if (cached?.codec === codec) return cached.tail;
-  const tail = encodeEventTail(event.data, event.id, codec);
-  encoded.set(event, { codec, tail });
-  return tail;
+  return encoded.get(event, codec, encodeTail);
 }
