@@ -27,6 +27,21 @@ export interface SocketConnection {
   readonly closed: Promise<void>;
 }
 
+/**
+ * The EventEmitter side of the `ws` package's sockets: with `binaryType`
+ * "nodebuffer" (its default), a text frame arrives as a `Buffer` with `isBinary`
+ * false (before `ws` 8, as a string, without `isBinary`).
+ */
+interface NodeEventsSocket {
+  readonly binaryType: string;
+  on(type: 'message', listener: (data: unknown, isBinary?: boolean) => void): unknown;
+}
+
+function hasNodeEvents(socket: WebSocketLike): socket is WebSocketLike & NodeEventsSocket {
+  const candidate = socket as Partial<NodeEventsSocket>;
+  return typeof candidate.on === 'function' && candidate.binaryType === 'nodebuffer';
+}
+
 function errorText(event: unknown): string {
   const message = (event as { message?: unknown } | null)?.message;
   return typeof message === 'string' ? message : '';
@@ -77,10 +92,21 @@ export function openSocket(
     }
     events.onOpen();
   });
-  socket.addEventListener('message', (event) => {
-    if (typeof event.data === 'string') events.onText(event.data);
+  const onData = (data: unknown, isText: boolean): void => {
+    // A `Buffer`'s `toString()` decodes UTF-8.
+    if (isText) events.onText(typeof data === 'string' ? data : String(data));
     else socket.close(CloseCode.UnsupportedData, 'binary frames are not supported');
-  });
+  };
+  if (hasNodeEvents(socket)) {
+    // `ws` on Node: its EventEmitter side skips the MessageEvent that `addEventListener` builds per message.
+    socket.on('message', (data, isBinary) => {
+      onData(data, isBinary === false || (isBinary === undefined && typeof data === 'string'));
+    });
+  } else {
+    socket.addEventListener('message', (event) => {
+      onData(event.data, typeof event.data === 'string');
+    });
+  }
   socket.addEventListener('error', (event) => {
     lastError = errorText(event);
   });

@@ -10,8 +10,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
 
-/** A WebSocket server that welcomes, then answers every frame with `reply`, to feed the client bad input. */
-async function startRogueServer(reply: string): Promise<string> {
+/** A WebSocket server that welcomes, then answers every frame with `reply` (a `Buffer` as a binary frame), to feed the client bad input. */
+async function startRogueServer(reply: string | Buffer): Promise<string> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (offered) => [...offered][0] ?? false });
   const welcome = JSON.stringify({
     type: 'welcome',
@@ -38,6 +38,35 @@ async function startRogueServer(reply: string): Promise<string> {
 }
 
 const api = defineContract({ ping: query({ output: z.string() }) });
+
+/** `ws` seen only through the standard interface: with another `binaryType`, the client uses `addEventListener`. */
+class StandardWebSocket extends WebSocket {
+  constructor(url: string, protocols?: string | string[]) {
+    super(url, protocols);
+    this.binaryType = 'arraybuffer';
+  }
+}
+
+describe.each([
+  { name: "ws's EventEmitter side", WebSocketImpl: WebSocket },
+  { name: 'the standard addEventListener', WebSocketImpl: StandardWebSocket },
+])('client reading frames through $name', ({ WebSocketImpl }) => {
+  it('decodes text frames', async () => {
+    const url = await startRogueServer('{"type":"result","id":"1","output":"hi é ✓"}');
+    const client = createClient(api, { url, WebSocket: WebSocketImpl, codec: jsonCodec });
+    await expect(client.ping.query()).resolves.toBe('hi é ✓');
+    await client.$close();
+  });
+
+  it('closes with 1003 when the server sends a binary frame', async () => {
+    const url = await startRogueServer(Buffer.from('{"type":"result","id":"1","output":"hi"}'));
+    const client = createClient(api, { url, WebSocket: WebSocketImpl, reconnect: false });
+    await expect(client.ping.query()).rejects.toMatchObject({
+      code: 'CONNECTION_LOST',
+      data: { closeCode: 1003, reason: 'binary frames are not supported' },
+    });
+  });
+});
 
 describe('client robustness', () => {
   it('closes with 4400 and fails pending calls when the server sends a frame that is not JSON', async () => {
