@@ -37,6 +37,8 @@ interface Settings extends StepSettings {
   readonly warmupMs: number;
   /** Idle connections of scenario F. */
   readonly idleConnections: number;
+  /** Fresh server processes scenario F measures per peer (RSS moves by kilobytes per connection from one to the next). */
+  readonly memoryRounds: number;
   /** Outgoing bytes per connection at which push loops wait (scenario D). */
   readonly highWaterMarkBytes: number;
 }
@@ -53,6 +55,7 @@ const MODES = {
     fanoutWarmupMs: 200,
     pacedIntervalMs: 10,
     idleConnections: 1000,
+    memoryRounds: 1,
     highWaterMarkBytes: 1024 * 1024,
     saturateLimits: { socketBytes: 64 * 1024, queuedEvents: 256 },
   },
@@ -66,6 +69,7 @@ const MODES = {
     fanoutWarmupMs: 2000,
     pacedIntervalMs: 10,
     idleConnections: 2000,
+    memoryRounds: 3,
     highWaterMarkBytes: 1024 * 1024,
     saturateLimits: { socketBytes: 64 * 1024, queuedEvents: 256 },
   },
@@ -270,21 +274,54 @@ async function runLoad(peers: readonly LoadPeer[]): Promise<void> {
 }
 
 /** Scenario F: a fresh server process, its memory before and after `idleConnections` clients connect. */
-async function runMemory(id: string, report: PeerReport, { server, client }: Pair): Promise<void> {
-  await attempt(report, 'F', async () => {
+/** Memory per idle connection of one fresh server process, in KB. */
+interface MemorySample {
+  readonly heap: number;
+  readonly rss: number;
+}
+
+async function measureMemory(id: string, report: PeerReport, { server, client }: Pair): Promise<MemorySample | undefined> {
+  const measured = await attempt(report, 'F', async () => {
     const { url } = await server.call('start', { peer: id, highWaterMarkBytes: settings.highWaterMarkBytes });
     const before = await server.call('memory');
     const { connected } = await client.call('idleConnect', { peer: id, url, count: settings.idleConnections });
     await sleep(200);
     const after = await server.call('memory');
     if (after.connections < connected) throw new Error(`only ${String(after.connections)} of ${String(connected)} connections are open`);
-    const heap = (after.heapUsed - before.heapUsed) / connected / 1024;
-    const rss = (after.rss - before.rss) / connected / 1024;
-    report.metrics.fHeap = summarize([heap]);
-    report.metrics.fRss = summarize([rss]);
     report.details.fConnections = connected;
-    log(id, `F ${String(connected)} idle connections: ${heap.toFixed(1)} KB heap, ${rss.toFixed(1)} KB RSS each`);
+    return { heap: (after.heapUsed - before.heapUsed) / connected / 1024, rss: (after.rss - before.rss) / connected / 1024 };
   }, false);
+  return measured.ok ? measured.value : undefined;
+}
+
+/**
+ * Scenario F: each peer's server is measured in a process started just before,
+ * so that every peer starts in the same state whatever its place in the order;
+ * `settings.memoryRounds` times, the peers taking turns, and the median reported.
+ */
+async function runMemory(reports: readonly PeerReport[]): Promise<void> {
+  const samples = new Map<PeerReport, MemorySample[]>(reports.map((report) => [report, []]));
+  for (let round = 0; round < settings.memoryRounds; round += 1) {
+    for (const report of rotate(reports, round)) {
+      const pair = spawnPair(report.id, 'memory');
+      ownPids = pairPids(pair);
+      try {
+        const sample = await measureMemory(report.id, report, pair);
+        if (sample !== undefined) samples.get(report)?.push(sample);
+      } finally {
+        await killPair(pair);
+      }
+    }
+  }
+  for (const [report, taken] of samples) {
+    if (taken.length === 0) continue;
+    const heap = taken.map((sample) => sample.heap);
+    const rss = taken.map((sample) => sample.rss);
+    report.metrics.fHeap = summarize(heap);
+    report.metrics.fRss = summarize(rss);
+    const each = (values: number[]): string => values.map((value) => value.toFixed(1)).join(' ');
+    log(report.id, `F ${String(report.details.fConnections)} idle connections: ${each(heap)} KB heap, ${each(rss)} KB RSS each`);
+  }
 }
 
 /** The commit the packages were built from, `-dirty` when the work tree differs from it. */
@@ -320,19 +357,7 @@ async function main(): Promise<void> {
     }
   }
 
-  if (scenarios.has('F')) {
-    // Each peer's server is measured alone, in a process started just before, so that every
-    // peer starts F in the same state whatever its place in the order.
-    for (const report of reports) {
-      const pair = spawnPair(report.id, 'memory');
-      ownPids = pairPids(pair);
-      try {
-        await runMemory(report.id, report, pair);
-      } finally {
-        await killPair(pair);
-      }
-    }
-  }
+  if (scenarios.has('F')) await runMemory(reports);
 
   const cpuList = cpus();
   const run: RunReport = {
