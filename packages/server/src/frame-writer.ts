@@ -27,7 +27,15 @@ export class FrameWriter {
   static readonly #endTurn = (): void => {
     const writers = FrameWriter.#inTurn;
     FrameWriter.#inTurn = [];
-    for (const writer of writers) writer.#turnEnded();
+    for (const writer of writers) {
+      try {
+        writer.#turnEnded();
+      } catch {
+        // A socket that throws on send is broken, like one whose write failed: its `close` event
+        // ends the connection. The other writers of this turn must still end theirs.
+        writer.#close();
+      }
+    }
   };
 
   readonly #socket: TransportSocket;
