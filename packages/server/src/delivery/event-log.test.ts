@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 
 import { createEventLog } from './event-log.js';
+import { pushSourceOf } from './push-source.js';
 import { Gap, type Tracked } from './tracked.js';
 
 type Item = Tracked<number> | Gap;
@@ -90,6 +91,33 @@ describe('createEventLog', () => {
     const pending = aborted.next();
     controller.abort();
     await expect(pending).resolves.toEqual({ done: true, value: undefined });
+  });
+
+  it('wakes a pushed subscriber once per watch, and one that stopped not at all', () => {
+    const log = createEventLog<number>();
+    const push = pushSourceOf<unknown>(log.subscribe()[Symbol.asyncIterator]());
+    const controller = new AbortController();
+    const stopped = pushSourceOf<unknown>(log.subscribe({ signal: controller.signal })[Symbol.asyncIterator]());
+    if (push === undefined || stopped === undefined) throw new Error('an event log iterator has a push source');
+    let woken = 0;
+    let stoppedWoken = 0;
+    push.watch(() => (woken += 1));
+    stopped.watch(() => (stoppedWoken += 1));
+    controller.abort();
+    // Stopping wakes the stopped subscriber once, so that it sees its end.
+    expect(stoppedWoken).toBe(1);
+    log.publish(1);
+    log.publish(2);
+    expect(woken).toBe(1);
+    push.watch(() => (woken += 1));
+    log.publish(3);
+    expect([woken, stoppedWoken]).toEqual([2, 1]);
+    expect([push.take(), push.take(), push.take(), push.take()].map((item) => (item as { data?: number } | undefined)?.data)).toEqual([
+      1,
+      2,
+      3,
+      undefined,
+    ]);
   });
 
   it('refuses retention bounds that are not positive integers', () => {
