@@ -30,6 +30,8 @@ export type FixtureLimits = Pick<
 export async function startFixtureServer(limits: FixtureLimits = {}): Promise<FixtureServer> {
   const events = new EventEmitter();
   const chat = new EventEmitter();
+  // One listener per subscription to a room: tests that open many of them are not leaking.
+  chat.setMaxListeners(0);
   const logs: FixtureProbe['logs'] = [];
   let liveGenerators = 0;
   let nextMessageId = 0;
