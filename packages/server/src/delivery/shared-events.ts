@@ -17,26 +17,23 @@ import type { Tracked } from './tracked.js';
 class PerEvent<TKey, TValue> {
   readonly #byEvent = new WeakMap<Tracked<unknown>, { readonly key: TKey; readonly value: TValue }>();
   /**
-   * The last event asked for, checked first: a publish hands one event to all its
-   * subscribers in a row, so each one after the first finds it here without a hash
-   * lookup. It holds that event a little longer, which is harmless.
+   * The last event asked for and its entry, checked first: a publish hands one event
+   * to all its subscribers in a row, so each one after the first finds it here
+   * without a hash lookup. It holds that event a little longer, which is harmless.
    */
-  #last: { readonly event: Tracked<unknown>; readonly key: TKey; readonly value: TValue } | undefined;
+  #lastEvent: Tracked<unknown> | undefined;
+  #lastEntry: { readonly key: TKey; readonly value: TValue } | undefined;
 
   /** The value for `event` and `key`, computed on first use; a `compute` that throws is not remembered. */
   get(event: Tracked<unknown>, key: TKey, compute: (event: Tracked<unknown>, key: TKey) => TValue): TValue {
-    const last = this.#last;
-    if (last?.event === event && last.key === key) return last.value;
-    const cached = this.#byEvent.get(event);
-    let value: TValue;
-    if (cached?.key === key) {
-      value = cached.value;
-    } else {
-      value = compute(event, key);
-      this.#byEvent.set(event, { key, value });
+    let entry = event === this.#lastEvent ? this.#lastEntry : this.#byEvent.get(event);
+    if (entry?.key !== key) {
+      entry = { key, value: compute(event, key) };
+      this.#byEvent.set(event, entry);
     }
-    this.#last = { event, key, value };
-    return value;
+    this.#lastEvent = event;
+    this.#lastEntry = entry;
+    return entry.value;
   }
 }
 
