@@ -1,5 +1,11 @@
 import { encodeFrames, encodeMessage, type ClientMessage, type Codec } from '@wirecall/schema/protocol';
 
+/**
+ * Schedules the end of a run: `RESOLVED.then(flush)` queues one microtask, like
+ * `queueMicrotask`, which on Node also builds an async resource per call.
+ */
+const RESOLVED = Promise.resolve();
+
 /** Sends the first message written in a synchronous run at once, and the rest of the run together. */
 export interface Outbox {
   /** Encodes and sends or queues a message. Throws (sending nothing) when it cannot be encoded. */
@@ -36,7 +42,7 @@ export function createOutbox(codec: Codec, sendFrame: (frame: string) => void, m
     if (!scheduled) {
       // The first message of a run leaves at once: the server starts on it while this run goes on.
       scheduled = true;
-      queueMicrotask(flush);
+      void RESOLVED.then(flush);
       sendFrame(encoded);
       return;
     }

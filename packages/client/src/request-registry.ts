@@ -29,10 +29,10 @@ export class RequestRegistry {
     return this.#sentSubscriptions;
   }
 
-  /** Registers a request; it waits until `markSent`. */
-  add(request: PendingRequest): void {
+  /** Registers a request; it waits until `markSent`, unless `sending` (the caller sends it at once). */
+  add(request: PendingRequest, sending = false): void {
     this.#requests.set(request.id, request);
-    this.#waiting[request.kind].add(request);
+    if (!sending) this.#waiting[request.kind].add(request);
   }
 
   get(id: string): PendingRequest | undefined {

@@ -82,6 +82,9 @@ export const DEFAULT_SEND_HIGH_WATER_MARK_BYTES = 1024 * 1024;
 /** How often a client over its send high-water mark looks whether the socket drained. */
 const DRAIN_CHECK_MS = 10;
 
+/** The order in which waiting requests go out: subscriptions first (the server bounds them apart from calls). */
+const KINDS = ['subscription', 'call'] as const;
+
 interface RequestOptions {
   readonly signal?: AbortSignal | undefined;
   readonly timeoutMs?: number | undefined;
@@ -269,15 +272,26 @@ export function createClient<TContract extends Contract>(contract: TContract, op
    * and not going away, and while the socket is under `sendHighWaterMarkBytes`.
    */
   function pump(): void {
-    if (registry.unsent === 0 || state !== 'open' || draining || limits === undefined || drainTimer !== undefined) return;
-    for (const request of registry.waiting('subscription')) {
-      if (registry.sentSubscriptions >= limits.maxSubscriptions || isBackedUp()) break;
-      transmit(request, limits);
+    if (registry.unsent === 0 || !isOpen()) return;
+    for (const kind of KINDS) {
+      for (const request of registry.waiting(kind)) {
+        const current = roomFor(kind);
+        if (current === undefined) break;
+        transmit(request, current);
+      }
     }
-    for (const request of registry.waiting('call')) {
-      if (registry.sentCalls >= limits.maxInFlightCalls || isBackedUp()) break;
-      transmit(request, limits);
-    }
+  }
+
+  /** Whether requests may go on the wire: the connection is open, not going away, and its socket not waiting to drain. */
+  function isOpen(): boolean {
+    return state === 'open' && !draining && limits !== undefined && drainTimer === undefined;
+  }
+
+  /** The server's limits when they leave room for one more request of `kind` on the wire and the socket is not backed up. */
+  function roomFor(kind: PendingRequest['kind']): Limits | undefined {
+    if (limits === undefined) return undefined;
+    const room = kind === 'call' ? registry.sentCalls < limits.maxInFlightCalls : registry.sentSubscriptions < limits.maxSubscriptions;
+    return room && !isBackedUp() ? limits : undefined;
   }
 
   /**
@@ -389,8 +403,11 @@ export function createClient<TContract extends Contract>(contract: TContract, op
         },
       );
     }
-    registry.add(request);
-    pump();
+    // When nothing waits before it and there is room, it skips the waiting line.
+    const current = registry.unsent === 0 && isOpen() ? roomFor(kind) : undefined;
+    registry.add(request, current !== undefined);
+    if (current === undefined) pump();
+    else transmit(request, current);
     return request;
   }
 

@@ -107,6 +107,16 @@ describe('limits', () => {
     expect(results).toEqual(Array.from({ length: 10 }, (_, index) => index));
   });
 
+  it('sends a call at once while subscriptions wait at their own limit', async () => {
+    const { openClient } = await startFixtureServer({ maxSubscriptions: 1 });
+    const client = await openClient();
+    const first = client.ticks.subscribe(undefined, { onData: () => undefined, shared: false });
+    const waiting = client.ticks.subscribe(undefined, { onData: () => undefined, shared: false });
+    await expect(client.add.query({ a: 1, b: 2 })).resolves.toBe(3);
+    first.unsubscribe();
+    waiting.unsubscribe();
+  });
+
   it('does not bound the calls held behind the server limit while connected (maxQueuedRequests is for disconnections)', async () => {
     const { openClient } = await startFixtureServer({ maxInFlightCalls: 1 });
     const client = await openClient({ maxQueuedRequests: 2 });
