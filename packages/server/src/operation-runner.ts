@@ -135,7 +135,8 @@ export class OperationRunner {
   /**
    * Runs a call; returns a promise only when something in it was asynchronous.
    * `record` receives the final message even if the operation was answered
-   * meanwhile (a mutation's session keeps it for retries).
+   * meanwhile (a mutation's session keeps it for retries). A synchronous call
+   * makes no closure and no promise.
    */
   runCall(
     op: Operation,
@@ -143,38 +144,49 @@ export class OperationRunner {
     message: CallMessage,
     record?: (outcome: CallOutcome) => void,
   ): Promise<void> | undefined {
-    const deps = this.#deps;
-    const { id } = message;
-    const succeed = (output: unknown): void => {
-      const outcome: CallOutcome = { type: MessageType.Result, id, output };
-      record?.(outcome);
-      this.finish(op, outcome, entry.path);
-      settleCall();
-    };
-    const failCall = (error: unknown): void => {
-      if (record === undefined) {
-        this.#fail(op, id, entry, error);
-      } else {
-        const outcome = errorMessage(id, normalizeError(error, entry, deps.logger));
-        record(outcome);
-        this.finish(op, outcome, entry.path);
-      }
-      settleCall();
-    };
-    const settleCall = (): void => {
-      op.clearDeadline();
-      deps.release(id, op);
-    };
     let output: unknown;
     try {
-      output = invokeCall(entry, message.input, deps.context(), op);
+      output = invokeCall(entry, message.input, this.#deps.context(), op);
     } catch (error) {
-      failCall(error);
+      this.#callFailed(op, entry, message.id, error, record);
       return undefined;
     }
-    if (isPromiseLike(output)) return Promise.resolve(output).then(succeed, failCall);
-    succeed(output);
+    if (isPromiseLike(output)) {
+      const { id } = message;
+      return Promise.resolve(output).then(
+        (value) => {
+          this.#callSucceeded(op, entry, id, value, record);
+        },
+        (error: unknown) => {
+          this.#callFailed(op, entry, id, error, record);
+        },
+      );
+    }
+    this.#callSucceeded(op, entry, message.id, output, record);
     return undefined;
+  }
+
+  #callSucceeded(op: Operation, entry: ProcedureEntry, id: string, output: unknown, record?: (outcome: CallOutcome) => void): void {
+    const outcome: CallOutcome = { type: MessageType.Result, id, output };
+    record?.(outcome);
+    this.finish(op, outcome, entry.path);
+    this.#callSettled(op, id);
+  }
+
+  #callFailed(op: Operation, entry: ProcedureEntry, id: string, error: unknown, record?: (outcome: CallOutcome) => void): void {
+    if (record === undefined) {
+      this.#fail(op, id, entry, error);
+    } else {
+      const outcome = errorMessage(id, normalizeError(error, entry, this.#deps.logger));
+      record(outcome);
+      this.finish(op, outcome, entry.path);
+    }
+    this.#callSettled(op, id);
+  }
+
+  #callSettled(op: Operation, id: string): void {
+    op.clearDeadline();
+    this.#deps.release(id, op);
   }
 
   /**
