@@ -207,9 +207,19 @@ export class Connection implements OperationOwner {
     clearTimeout(timer);
   }
 
-  /** Handles one text frame. */
+  /** Handles one text frame; the replies written meanwhile form a turn of the writer (see `FrameWriter.beginTurn`). */
   receive(data: string): void {
     if (!this.#isReading()) return;
+    const { writer } = this;
+    writer.beginTurn();
+    try {
+      this.#receiveFrame(data);
+    } finally {
+      writer.endTurn();
+    }
+  }
+
+  #receiveFrame(data: string): void {
     let decoded;
     try {
       decoded = decodeClientFrame(data, this.#codec);

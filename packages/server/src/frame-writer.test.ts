@@ -48,6 +48,39 @@ describe('FrameWriter', () => {
     expect(socket.callbacks).toHaveLength(0);
   });
 
+  it('ends a turn begun by its caller when the caller ends it, and the next write goes out at once', async () => {
+    const socket = new RecordingSocket();
+    const writer = new FrameWriter(socket, jsonCodec, 1024);
+    writer.beginTurn();
+    writer.writeEncoded('1');
+    writer.writeEncoded('2');
+    writer.writeEncoded('3');
+    expect(socket.frames).toEqual(['1']);
+    writer.endTurn();
+    expect(socket.frames).toEqual(['1', '[2,3]']);
+    // The batch itself started a turn of the event loop: what follows in this tick joins the next batch.
+    writer.writeEncoded('4');
+    await endOfTurn();
+    expect(socket.frames).toEqual(['1', '[2,3]', '4']);
+    writer.beginTurn();
+    writer.writeEncoded('5');
+    writer.endTurn();
+    writer.writeEncoded('6');
+    expect(socket.frames).toEqual(['1', '[2,3]', '4', '5', '6']);
+  });
+
+  it('leaves a turn begun after a write of this tick to the end of the tick', async () => {
+    const socket = new RecordingSocket();
+    const writer = new FrameWriter(socket, jsonCodec, 1024);
+    writer.writeEncoded('1');
+    writer.beginTurn();
+    writer.writeEncoded('2');
+    writer.endTurn();
+    expect(socket.frames).toEqual(['1']);
+    await endOfTurn();
+    expect(socket.frames).toEqual(['1', '2']);
+  });
+
   it('queues behind a write to a backed-up socket until that write completes', async () => {
     const socket = new RecordingSocket();
     const writer = new FrameWriter(socket, jsonCodec, 1024);

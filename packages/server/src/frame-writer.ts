@@ -12,7 +12,9 @@ import type { TransportSocket } from './transport.js';
  *
  * A write to an idle socket passes no completion callback, so Node schedules
  * nothing for it: one `nextTick` ends the turn for every writer that wrote in it
- * (a broadcast to 200 sockets schedules one, not 200). Only a write to a backed-up
+ * (a broadcast to 200 sockets schedules one, not 200). Writes made while the
+ * connection handles a frame it received need not even that: `beginTurn` and
+ * `endTurn` bracket the handling, which is then a turn of its own. Only a write to a backed-up
  * socket passes one, to learn when the queue may go and `writable()` waiters may
  * go on. `onPause` runs each time `writable()` has to make its caller wait
  * (metrics count backpressure pauses).
@@ -46,6 +48,8 @@ export class FrameWriter {
   #queuedBytes = 0;
   /** A frame left in this turn: what is written now joins the batch sent when the turn ends. */
   #sentThisTurn = false;
+  /** Between `beginTurn` and `endTurn`: the turn ends when the caller says so, not on `nextTick`. */
+  #inOwnTurn = false;
   /** A write with a completion callback is in flight (the socket was backed up). */
   #awaitingWrite = false;
   /** A `flush` of the socket is in flight, for waiters that no write would otherwise wake. */
@@ -83,6 +87,29 @@ export class FrameWriter {
       this.#queuedBytes += encoded.length;
     } else {
       this.#send(encoded);
+    }
+  }
+
+  /**
+   * Starts a turn that the caller ends with `endTurn` (around the handling of
+   * one received frame): a reply written in between leaves at once, the replies
+   * after it leave together at `endTurn`, and no `nextTick` is scheduled for them.
+   * Within a turn already begun elsewhere (a write earlier in this tick), does nothing.
+   */
+  beginTurn(): void {
+    this.#inOwnTurn = !this.#sentThisTurn;
+  }
+
+  /** Ends the turn `beginTurn` started. */
+  endTurn(): void {
+    if (!this.#inOwnTurn) return;
+    this.#inOwnTurn = false;
+    if (!this.#sentThisTurn) return;
+    try {
+      this.#turnEnded();
+    } catch {
+      // As in `#endTurn`: a socket that throws on send is broken, and its `close` event ends the connection.
+      this.#close();
     }
   }
 
@@ -131,7 +158,7 @@ export class FrameWriter {
   #send(frame: string): void {
     if (!this.#sentThisTurn) {
       this.#sentThisTurn = true;
-      if (FrameWriter.#inTurn.push(this) === 1) process.nextTick(FrameWriter.#endTurn);
+      if (!this.#inOwnTurn && FrameWriter.#inTurn.push(this) === 1) process.nextTick(FrameWriter.#endTurn);
     }
     if (this.#socket.bufferedAmount === 0) {
       this.#socket.send(frame);
