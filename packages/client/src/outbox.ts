@@ -1,8 +1,8 @@
 import { encodeFrames, encodeMessage, type ClientMessage, type Codec } from '@wirecall/schema/protocol';
 
 /**
- * Schedules the end of a run: `RESOLVED.then(flush)` queues one microtask, like
- * `queueMicrotask`, which on Node also builds an async resource per call.
+ * `RESOLVED.then(flush)` queues the end of a run as one microtask. `queueMicrotask`
+ * would too, but on Node it also builds an async resource per call.
  */
 const RESOLVED = Promise.resolve();
 

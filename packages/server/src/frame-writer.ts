@@ -14,9 +14,9 @@ import type { TransportSocket } from './transport.js';
  * nothing for it: one `nextTick` ends the turn for every writer that wrote in it
  * (a broadcast to 200 sockets schedules one, not 200). Writes made while the
  * connection handles a frame it received need not even that: `beginTurn` and
- * `endTurn` bracket the handling, which is then a turn of its own. Only a write to a backed-up
- * socket passes one, to learn when the queue may go and `writable()` waiters may
- * go on. `onPause` runs each time `writable()` has to make its caller wait
+ * `endTurn` bracket the handling, which is then a turn of its own. Only a write
+ * to a backed-up socket passes a callback, to learn when the queue may go and
+ * `writable()` waiters may go on. `onPause` runs each time `writable()` has to make its caller wait
  * (metrics count backpressure pauses).
  *
  * A class, not a closure factory: one lives as long as its connection, and
