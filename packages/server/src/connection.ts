@@ -24,6 +24,7 @@ import type { MetricsRecorder } from './metrics/server-metrics.js';
 import { normalizeError } from './normalize-error.js';
 import { errorMessage, OperationRunner } from './operation-runner.js';
 import { Operation, type CallMeta, type OperationOwner } from './operation.js';
+import { OperationTable } from './operation-table.js';
 import type { ProcedureEntry } from './procedure-table.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { TransportSocket } from './transport.js';
@@ -125,8 +126,8 @@ export class Connection implements OperationOwner {
   readonly #rateLimiter: RateLimiter | undefined;
   readonly #runner: OperationRunner;
   #state: ConnectionState = 'awaiting-hello';
-  /** Live operations by id; only while there are some. */
-  #operations: Map<string, Operation> | undefined;
+  /** Live operations by id. */
+  readonly #operations = new OperationTable();
   /** Handlers and generators still running; made by the first asynchronous one. */
   #tasks: Set<Promise<void>> | undefined;
   /** Resolves once the socket closed; made only when a drain waits for it. */
@@ -175,11 +176,7 @@ export class Connection implements OperationOwner {
 
   /** An operation has fully ended (its handler returned, its generator finished): forget its id. */
   release(id: string, op: Operation): void {
-    const operations = this.#operations;
-    if (operations?.get(id) !== op) return;
-    operations.delete(id);
-    // An idle connection keeps no map; a busy one rarely empties its map, so this seldom allocates again.
-    if (operations.size === 0) this.#operations = undefined;
+    this.#operations.release(id, op);
   }
 
   /** An answered operation no longer counts against the limits, even if its handler still winds down. */
@@ -268,7 +265,7 @@ export class Connection implements OperationOwner {
     });
     this.writer.write({ type: MessageType.GoAway, reason: options.reason, reconnectWithinMs: options.reconnectWithinMs });
     const ending = new RpcError(RpcErrorCode.Unavailable, options.reason, { data: NOT_STARTED });
-    for (const [id, op] of this.#operations ?? []) {
+    for (const [id, op] of this.#operations) {
       if (op.kind !== 'subscription') continue;
       // The client resubscribes on its next connection.
       this.#runner.finish(op, errorMessage(id, ending), op.request?.entry.path ?? '');
@@ -285,7 +282,7 @@ export class Connection implements OperationOwner {
     const unfinished = new RpcError(RpcErrorCode.Unavailable, 'the server shut down before the call finished');
     // A recorded mutation keeps running, and its session ends with the server: nobody can tell the client how it ends.
     const unknown = new RpcError(RpcErrorCode.OutcomeUnknown, 'the server shut down while the mutation ran');
-    for (const [id, op] of this.#operations ?? []) {
+    for (const [id, op] of this.#operations) {
       this.#runner.finish(op, errorMessage(id, op.outlivesConnection ? unknown : unfinished), '');
     }
     this.closeWith(CloseCode.GoingAway, options.reason);
@@ -402,7 +399,7 @@ export class Connection implements OperationOwner {
     if (this.#state !== 'ready' && this.#state !== 'draining') return;
     this.#ctx = authenticated.ctx;
     this.#scheduleExpiry(authenticated.expiresAt);
-    const checks = [...(this.#operations ?? [])].map(async ([id, op]) => {
+    const checks = [...this.#operations].map(async ([id, op]) => {
       if (op.request === undefined || op.answered) return;
       try {
         await this.#config.reauthorize(op.request.entry, authenticated.ctx, op.request.input, op.meta);
@@ -436,7 +433,7 @@ export class Connection implements OperationOwner {
       this.#reject(id, RpcErrorCode.MethodNotSupported, `${quotePath(path)} is a ${kind}: send "${expected}", not "${message.type}"`);
       return;
     }
-    if (this.#operations?.has(id) === true) {
+    if (this.#operations.has(id)) {
       this.#reject(id, RpcErrorCode.Conflict, `id "${id}" is already used by a live request`);
       return;
     }
@@ -464,7 +461,7 @@ export class Connection implements OperationOwner {
       outlivesConnection: calls !== undefined,
       observer: entry.observer,
     });
-    (this.#operations ??= new Map()).set(id, op);
+    this.#operations.add(id, op);
     if (isSubscription) this.#subscriptionCount += 1;
     else this.#callCount += 1;
     const runner = this.#runner;
@@ -534,7 +531,7 @@ export class Connection implements OperationOwner {
         this.#start(message);
         return;
       case MessageType.Cancel: {
-        const op = this.#operations?.get(message.id);
+        const op = this.#operations.get(message.id);
         if (op === undefined || !op.answer()) return;
         op.abort(new RpcError(RpcErrorCode.Cancelled, 'cancelled by the client'));
         return;
@@ -562,8 +559,7 @@ export class Connection implements OperationOwner {
   }
 
   #abortAll(reason: RpcError): void {
-    if (this.#operations === undefined) return;
-    for (const op of this.#operations.values()) {
+    for (const [, op] of this.#operations) {
       op.answer(reason.code);
       // A mutation recorded in the session runs to the end: a retry on the next connection gets its outcome.
       if (!op.outlivesConnection) op.abort(reason);
