@@ -16,8 +16,8 @@ import type { TransportSocket } from './transport.js';
  * connection handles a frame it received need not even that: `beginTurn` and
  * `endTurn` bracket the handling, which is then a turn of its own. Only a write
  * to a backed-up socket passes a callback, to learn when the queue may go and
- * `writable()` waiters may go on. `onPause` runs each time `writable()` has to make its caller wait
- * (metrics count backpressure pauses).
+ * `writable()` waiters may go on. `onPause` runs each time `writable()` has to
+ * make its caller wait (metrics count backpressure pauses).
  *
  * A class, not a closure factory: one lives as long as its connection, and
  * methods on the prototype cost an idle connection nothing (see docs/performance.md).
@@ -29,15 +29,8 @@ export class FrameWriter {
   static readonly #endTurn = (): void => {
     const writers = FrameWriter.#inTurn;
     FrameWriter.#inTurn = [];
-    for (const writer of writers) {
-      try {
-        writer.#turnEnded();
-      } catch {
-        // A socket that throws on send is broken, like one whose write failed: its `close` event
-        // ends the connection. The other writers of this turn must still end theirs.
-        writer.#close();
-      }
-    }
+    // One writer's broken socket must not keep the others of this turn from ending theirs.
+    for (const writer of writers) writer.#endTurnOrClose();
   };
 
   readonly #socket: TransportSocket;
@@ -104,13 +97,7 @@ export class FrameWriter {
   endTurn(): void {
     if (!this.#inOwnTurn) return;
     this.#inOwnTurn = false;
-    if (!this.#sentThisTurn) return;
-    try {
-      this.#turnEnded();
-    } catch {
-      // As in `#endTurn`: a socket that throws on send is broken, and its `close` event ends the connection.
-      this.#close();
-    }
+    if (this.#sentThisTurn) this.#endTurnOrClose();
   }
 
   /** Whether the bytes waiting to leave are at or over the high-water mark (`writable()` would make its caller wait). */
@@ -183,6 +170,15 @@ export class FrameWriter {
     const last = frames.length - 1;
     for (let index = 0; index < last; index += 1) this.#socket.send(frames[index] as string);
     this.#send(frames[last] as string);
+  }
+
+  /** Ends this writer's turn. A socket that throws on send is broken, like one whose write failed: its `close` event ends the connection. */
+  #endTurnOrClose(): void {
+    try {
+      this.#turnEnded();
+    } catch {
+      this.#close();
+    }
   }
 
   #turnEnded(): void {
