@@ -11,15 +11,18 @@ import type { TransportSocket } from './transport.js';
  */
 class RecordingSocket implements TransportSocket {
   readonly frames: string[] = [];
+  /** What each send was handed: text, or bytes (by identity). */
+  readonly sent: (string | Uint8Array)[] = [];
   /** Completion callbacks of the writes that passed one, oldest first. */
   readonly callbacks: ((error?: Error | null) => void)[] = [];
   readonly flushes: ((error?: Error | null) => void)[] = [];
   bufferedAmount = 0;
   throws = false;
 
-  send(data: string, onWritten?: (error?: Error | null) => void): void {
+  send(data: string | Uint8Array, onWritten?: (error?: Error | null) => void): void {
     if (this.throws) throw new Error('broken socket');
-    this.frames.push(data);
+    this.sent.push(data);
+    this.frames.push(typeof data === 'string' ? data : Buffer.from(data).toString('utf8'));
     if (onWritten !== undefined) this.callbacks.push(onWritten);
   }
 
@@ -46,6 +49,18 @@ describe('FrameWriter', () => {
     await endOfTurn();
     expect(socket.frames).toEqual(['1', '[2,3]']);
     expect(socket.callbacks).toHaveLength(0);
+  });
+
+  it('sends the bytes of an encoded message as they are when it leaves alone, and its text in a batch', async () => {
+    const socket = new RecordingSocket();
+    const writer = new FrameWriter(socket, jsonCodec, 1024);
+    const bytes = Buffer.from('"é"', 'utf8');
+    writer.writeEncoded('"é"', bytes);
+    writer.writeEncoded('"ü"', Buffer.from('"ü"', 'utf8'));
+    writer.writeEncoded('2');
+    await endOfTurn();
+    expect(socket.sent[0]).toBe(bytes);
+    expect(socket.frames).toEqual(['"é"', '["ü",2]']);
   });
 
   it('ends a turn begun by its caller when the caller ends it, and the next write goes out at once', async () => {

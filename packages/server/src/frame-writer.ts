@@ -72,14 +72,19 @@ export class FrameWriter {
     return this.#codec;
   }
 
-  /** Queues one message already encoded as JSON text (an event made of `encodeEventHead` and `encodeEventTail`). */
-  writeEncoded(encoded: string): void {
+  /**
+   * Queues one message already encoded as JSON `text` (an event made of
+   * `encodeEventHead` and `encodeEventTail`). `bytes`, when given, is that text
+   * in UTF-8, shared with other sockets: sent as is when the message leaves in a
+   * frame of its own; a batch frame is made of the texts.
+   */
+  writeEncoded(text: string, bytes?: Uint8Array): void {
     if (this.#closed) return;
     if (this.#sentThisTurn || this.#awaitingWrite) {
-      (this.#queue ??= []).push(encoded);
-      this.#queuedBytes += encoded.length;
+      (this.#queue ??= []).push(text);
+      this.#queuedBytes += text.length;
     } else {
-      this.#send(encoded);
+      this.#send(bytes ?? text);
     }
   }
 
@@ -141,8 +146,8 @@ export class FrameWriter {
     return this.#socket.bufferedAmount + this.#queuedBytes;
   }
 
-  /** Sends one frame; with a completion callback only when the socket still holds earlier bytes. */
-  #send(frame: string): void {
+  /** Sends one frame (text, or its UTF-8 bytes); with a completion callback only when the socket still holds earlier bytes. */
+  #send(frame: string | Uint8Array): void {
     if (!this.#sentThisTurn) {
       this.#sentThisTurn = true;
       if (!this.#inOwnTurn && FrameWriter.#inTurn.push(this) === 1) process.nextTick(FrameWriter.#endTurn);

@@ -12,7 +12,7 @@ import {
 import type { CallOutcome } from './delivery/call-window.js';
 import { OverflowBuffer } from './delivery/overflow-buffer.js';
 import type { PushSource } from './delivery/push-source.js';
-import { encodeShared } from './delivery/shared-events.js';
+import { sharedFrame, type SharedFrame } from './delivery/shared-events.js';
 import { Gap, Tracked } from './delivery/tracked.js';
 import type { FrameWriter } from './frame-writer.js';
 import { invokeCall, openSubscription, type SubscriptionIterator } from './invoke.js';
@@ -103,18 +103,19 @@ export class OperationRunner {
   /**
    * Writes an event of a push source (an event log), whose data every subscriber
    * shares: encoded once per codec, not once per subscriber, after `head` (the
-   * subscription's `encodeEventHead`). Returns whether it was sent.
+   * subscription's `encodeEventHead`); subscribers with equal heads share the
+   * whole frame (see `sharedFrame`). Returns whether it was sent.
    */
   #sendShared(head: string, id: string, event: Tracked<unknown>, path: string): boolean {
     const { writer } = this.#deps;
-    let tail: string;
+    let frame: SharedFrame;
     try {
-      tail = encodeShared(event, writer.codec);
+      frame = sharedFrame(event, writer.codec, head);
     } catch {
       // The same failure, logged and answered as for any other message.
       return this.#send(eventMessage(id, event), path);
     }
-    writer.writeEncoded(head + tail);
+    writer.writeEncoded(frame.text, frame.bytes);
     return true;
   }
 

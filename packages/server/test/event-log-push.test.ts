@@ -126,6 +126,32 @@ describe('event log subscriptions (pushed as published)', () => {
     expect(Stamp.encodings).toBe(20);
   });
 
+  it('send each subscriber its own id, whether its id equals other subscribers\' ids or not', async () => {
+    const log = createEventLog<{ seq: number; pad: string }>();
+    let subscribers = 0;
+    const { url } = await startTestServer(api, {
+      handlers: {
+        feed: ({ lastEventId, signal }) => {
+          subscribers += 1;
+          return log.subscribe({ lastEventId, signal });
+        },
+      },
+    });
+    const ids = ['s', 's', 't', 's', 'ü', 't'];
+    const clients = await Promise.all(ids.map(() => rawClient(url)));
+    for (const [index, client] of clients.entries()) client.send({ type: 'subscribe', id: ids[index], path: 'feed' });
+    await eventually(() => subscribers === clients.length, 'the subscriptions to start');
+    const eventIds = [log.publish({ seq: 0, pad: 'é' }), log.publish({ seq: 1, pad: '' })];
+
+    for (const [index, client] of clients.entries()) {
+      const messages = (await client.nextMessages(2)) as WireMessage[];
+      expect(messages).toEqual([
+        { type: 'event', id: ids[index], data: { seq: 0, pad: 'é' }, eventId: eventIds[0] },
+        { type: 'event', id: ids[index], data: { seq: 1, pad: '' }, eventId: eventIds[1] },
+      ]);
+    }
+  });
+
   it('end a subscriber with INTERNAL_SERVER_ERROR when an event cannot be encoded, and log it', async () => {
     const loose = defineContract({ feed: subscription({ event: z.unknown(), resumable: true }) });
     const log = createEventLog<unknown>();

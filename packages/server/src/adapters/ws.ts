@@ -23,6 +23,9 @@ export interface AttachOptions {
 }
 
 /** Bounded-memory permessage-deflate: small windows, a concurrency cap, and a size threshold. */
+/** `ws` send options: a text frame, whether its data is a string or UTF-8 bytes. */
+const TEXT_FRAME = { binary: false } as const;
+
 function deflateOptions(compression: ServerCoreForAdapters['compression']): PerMessageDeflateOptions | false {
   if (compression === false) return false;
   return {
@@ -59,9 +62,10 @@ class SocketLink implements TransportSocket {
     return this.ws.bufferedAmount;
   }
 
-  send(data: string, onWritten?: (error?: Error | null) => void): void {
-    this.#recorder?.sent(Buffer.byteLength(data));
-    this.ws.send(data, onWritten);
+  send(data: string | Uint8Array, onWritten?: (error?: Error | null) => void): void {
+    this.#recorder?.sent(typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
+    // Bytes go out as they are, in a text frame: `ws` neither copies nor re-encodes them.
+    this.ws.send(data, TEXT_FRAME, onWritten);
   }
 
   flush(onFlushed: (error?: Error | null) => void): void {

@@ -11,6 +11,13 @@ import type { Tracked } from './tracked.js';
  * event leaves them when the log drops it and no subscriber holds it any more.
  * One slot per event: a log read through one procedure by clients of one codec
  * (the common case) never repeats the work; other combinations redo it.
+ *
+ * Whole frames are shared too, for the event sent last: subscribers whose
+ * subscription ids are equal get the same UTF-8 bytes, which every socket then
+ * writes as they are. Ids are chosen by clients, per connection, so they
+ * coincide when clients run the same code (the reference client numbers its
+ * requests in the order the application makes them); when they do not, each
+ * subscriber gets a frame of its own, as it would without this cache.
  */
 
 /** One result per event, for one key (a schema, a codec) at a time. */
@@ -37,8 +44,41 @@ class PerEvent<TKey, TValue> {
   }
 }
 
+/** An event message, ready to send: its JSON text, and that text as the UTF-8 bytes sockets write. */
+export interface SharedFrame {
+  readonly text: string;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Most frames kept for one event: a fan-out to subscribers whose ids all
+ * differ shares nothing, and must not hold a frame per subscriber.
+ */
+const MAX_SHARED_FRAMES = 64;
+
+/** The frames of the event (its encoded tail) sent last, by subscription head. */
+class LastEventFrames {
+  #tail: string | undefined;
+  readonly #byHead = new Map<string, SharedFrame>();
+
+  get(head: string, tail: string): SharedFrame {
+    if (tail !== this.#tail) {
+      this.#tail = tail;
+      this.#byHead.clear();
+    }
+    let frame = this.#byHead.get(head);
+    if (frame === undefined) {
+      const text = head + tail;
+      frame = { text, bytes: Buffer.from(text, 'utf8') };
+      if (this.#byHead.size < MAX_SHARED_FRAMES) this.#byHead.set(head, frame);
+    }
+    return frame;
+  }
+}
+
 const validated = new PerEvent<Schema, MaybePromise<Tracked<unknown>>>();
 const encoded = new PerEvent<Codec, string>();
+const frames = new LastEventFrames();
 
 function encodeTail(event: Tracked<unknown>, codec: Codec): string {
   return encodeEventTail(event.data, event.id, codec);
@@ -58,10 +98,12 @@ export function validateShared(
 }
 
 /**
- * The part of the event's message that is the same for every subscriber (its
- * data, encoded with `codec`, and its id: see `encodeEventTail`), once per event.
+ * The event's message for the subscription whose messages start with `head`
+ * (its `encodeEventHead`). The part that is the same for every subscriber (the
+ * data, encoded with `codec`, and the event id: see `encodeEventTail`) is made
+ * once per event, the whole frame once per event and head.
  * Throws when the data cannot be encoded.
  */
-export function encodeShared(event: Tracked<unknown>, codec: Codec): string {
-  return encoded.get(event, codec, encodeTail);
+export function sharedFrame(event: Tracked<unknown>, codec: Codec, head: string): SharedFrame {
+  return frames.get(head, encoded.get(event, codec, encodeTail));
 }
