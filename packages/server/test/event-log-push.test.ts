@@ -126,10 +126,15 @@ describe('event log subscriptions (pushed as published)', () => {
     expect(Stamp.encodings).toBe(20);
   });
 
-  it('send each subscriber its own id, whether its id equals other subscribers\' ids or not', async () => {
+  it.each([
+    { compression: false, pad: 'é' },
+    // Frames over the deflate threshold: `ws` compresses the bytes every subscriber shares, once per socket.
+    { compression: {}, pad: 'é'.repeat(4096) },
+  ] as const)('send each subscriber its own id, whether its id equals other subscribers\' ids or not (compression: $compression)', async ({ compression, pad }) => {
     const log = createEventLog<{ seq: number; pad: string }>();
     let subscribers = 0;
     const { url } = await startTestServer(api, {
+      compression,
       handlers: {
         feed: ({ lastEventId, signal }) => {
           subscribers += 1;
@@ -141,12 +146,13 @@ describe('event log subscriptions (pushed as published)', () => {
     const clients = await Promise.all(ids.map(() => rawClient(url)));
     for (const [index, client] of clients.entries()) client.send({ type: 'subscribe', id: ids[index], path: 'feed' });
     await eventually(() => subscribers === clients.length, 'the subscriptions to start');
-    const eventIds = [log.publish({ seq: 0, pad: 'é' }), log.publish({ seq: 1, pad: '' })];
+    const eventIds = [log.publish({ seq: 0, pad }), log.publish({ seq: 1, pad: '' })];
 
     for (const [index, client] of clients.entries()) {
+      if (compression !== false) expect(client.socket.extensions).toContain('permessage-deflate');
       const messages = (await client.nextMessages(2)) as WireMessage[];
       expect(messages).toEqual([
-        { type: 'event', id: ids[index], data: { seq: 0, pad: 'é' }, eventId: eventIds[0] },
+        { type: 'event', id: ids[index], data: { seq: 0, pad }, eventId: eventIds[0] },
         { type: 'event', id: ids[index], data: { seq: 1, pad: '' }, eventId: eventIds[1] },
       ]);
     }

@@ -22,10 +22,10 @@ export interface AttachOptions {
   path: string;
 }
 
-/** Bounded-memory permessage-deflate: small windows, a concurrency cap, and a size threshold. */
 /** `ws` send options: a text frame, whether its data is a string or UTF-8 bytes. */
 const TEXT_FRAME = { binary: false } as const;
 
+/** Bounded-memory permessage-deflate: small windows, a concurrency cap, and a size threshold. */
 function deflateOptions(compression: ServerCoreForAdapters['compression']): PerMessageDeflateOptions | false {
   if (compression === false) return false;
   return {
