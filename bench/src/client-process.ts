@@ -192,15 +192,16 @@ const commands = {
     for (const each of fanout.clients) each.close();
     fanout = undefined;
   },
-  /** Opens `count` idle connections (each makes one call, so it is fully set up); returns how many. */
+  /** Opens `count` more idle connections (each makes one call, so it is fully set up); returns how many. */
   async idleConnect({ peer, url, count }: { peer: string; url: string; count: number }) {
     const { connect } = await loadPeer(peer);
-    idle = await openMany(count, 50, async () => {
-      const opened = await connect(url);
-      await opened.add({ a: 1, b: 1 });
-      return opened;
+    const opened = await openMany(count, 50, async () => {
+      const each = await connect(url);
+      await each.add({ a: 1, b: 1 });
+      return each;
     });
-    return { connected: idle.length };
+    idle = [...idle, ...opened];
+    return { connected: opened.length };
   },
 };
 

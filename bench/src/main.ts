@@ -273,23 +273,50 @@ async function runLoad(peers: readonly LoadPeer[]): Promise<void> {
   }
 }
 
-/** Scenario F: a fresh server process, its memory before and after `idleConnections` clients connect. */
 /** Memory per idle connection of one fresh server process, in KB. */
 interface MemorySample {
+  /** Heap used, over the second batch of connections. */
   readonly heap: number;
+  /** Resident memory outside V8's young generation, over the second batch. */
   readonly rss: number;
+  /** The same two over the first batch, from the empty server: one-time costs included. */
+  readonly firstHeap: number;
+  readonly firstRss: number;
 }
 
+/** What the server process reports after collecting garbage. */
+type ServerMemory = Awaited<ReturnType<ServerCommands['memory']>>;
+
+/**
+ * Scenario F on one fresh server process: its memory when empty, after a first
+ * batch of `idleConnections` clients, and after a second batch of as many. The
+ * figure is the growth over the second batch, per connection: from the empty
+ * server, the first batch also pays costs a process pays once (code compiled
+ * for the connection path, caches, the young generation grown by the storm).
+ */
 async function measureMemory(id: string, report: PeerReport, { server, client }: Pair): Promise<MemorySample | undefined> {
   const measured = await attempt(report, 'F', async () => {
     const { url } = await server.call('start', { peer: id, highWaterMarkBytes: settings.highWaterMarkBytes });
-    const before = await server.call('memory');
-    const { connected } = await client.call('idleConnect', { peer: id, url, count: settings.idleConnections });
-    await sleep(200);
-    const after = await server.call('memory');
-    if (after.connections < connected) throw new Error(`only ${String(after.connections)} of ${String(connected)} connections are open`);
-    report.details.fConnections = connected;
-    return { heap: (after.heapUsed - before.heapUsed) / connected / 1024, rss: (after.rss - before.rss) / connected / 1024 };
+    const batch = settings.idleConnections;
+    const openBatch = async (expected: number): Promise<ServerMemory> => {
+      await client.call('idleConnect', { peer: id, url, count: batch });
+      await sleep(200);
+      const memory = await server.call('memory');
+      if (memory.connections < expected) throw new Error(`only ${String(memory.connections)} of ${String(expected)} connections are open`);
+      return memory;
+    };
+    const empty = await server.call('memory');
+    const first = await openBatch(batch);
+    const second = await openBatch(2 * batch);
+    report.details.fConnections = batch;
+    const perConnection = (bytes: number): number => bytes / batch / 1024;
+    const outsideYoung = (memory: ServerMemory): number => memory.rss - memory.youngBytes;
+    return {
+      heap: perConnection(second.heapUsed - first.heapUsed),
+      rss: perConnection(outsideYoung(second) - outsideYoung(first)),
+      firstHeap: perConnection(first.heapUsed - empty.heapUsed),
+      firstRss: perConnection(outsideYoung(first) - outsideYoung(empty)),
+    };
   }, false);
   return measured.ok ? measured.value : undefined;
 }
@@ -315,12 +342,16 @@ async function runMemory(reports: readonly PeerReport[]): Promise<void> {
   }
   for (const [report, taken] of samples) {
     if (taken.length === 0) continue;
-    const heap = taken.map((sample) => sample.heap);
-    const rss = taken.map((sample) => sample.rss);
-    report.metrics.fHeap = summarize(heap);
-    report.metrics.fRss = summarize(rss);
-    const each = (values: number[]): string => values.map((value) => value.toFixed(1)).join(' ');
-    log(report.id, `F ${String(report.details.fConnections)} idle connections: ${each(heap)} KB heap, ${each(rss)} KB RSS each`);
+    const series = (pick: (sample: MemorySample) => number): number[] => taken.map(pick);
+    report.metrics.fHeap = summarize(series((sample) => sample.heap));
+    report.metrics.fRss = summarize(series((sample) => sample.rss));
+    report.details.fFirstBatch = { heap: summarize(series((sample) => sample.firstHeap)), rss: summarize(series((sample) => sample.firstRss)) };
+    const each = (pick: (sample: MemorySample) => number): string => series(pick).map((value) => value.toFixed(1)).join(' ');
+    log(
+      report.id,
+      `F ${String(report.details.fConnections)} more idle connections: ${each((sample) => sample.heap)} KB heap, ${each((sample) => sample.rss)} KB RSS each` +
+        ` (the first ${String(report.details.fConnections)}: ${each((sample) => sample.firstHeap)} KB heap, ${each((sample) => sample.firstRss)} KB RSS)`,
+    );
   }
 }
 

@@ -26,7 +26,7 @@ export const METRICS = [
   { id: 'eDelivered', label: 'E: fan-out delivered', unit: 'events/s' },
   { id: 'eP99', label: 'E: p99 delivery delay (paced)', unit: 'µs' },
   { id: 'fHeap', label: 'F: heap per idle connection', unit: 'KB' },
-  { id: 'fRss', label: 'F: RSS per idle connection', unit: 'KB' },
+  { id: 'fRss', label: 'F: RSS per idle connection, young generation aside', unit: 'KB' },
 ] as const satisfies readonly Metric[];
 
 /** Id of a reported figure. */
