@@ -8,13 +8,24 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ['@wirecall/source'] } },
   test: {
-    include: ['packages/*/{src,test}/**/*.test.{ts,tsx}', 'examples/*/{src,test}/**/*.test.{ts,tsx}'],
     testTimeout: 10_000,
     hookTimeout: 10_000,
-    typecheck: {
-      enabled: true,
-      include: ['packages/*/{src,test}/**/*.test-d.ts'],
-      tsconfig: './tsconfig.test.json',
-    },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'wirecall',
+          include: ['packages/*/{src,test}/**/*.test.{ts,tsx}', 'examples/*/{src,test}/**/*.test.{ts,tsx}'],
+          // That package runs @wirecall/react's tests on React 18, in a project of its own.
+          exclude: ['packages/react-18-tests/**', '**/node_modules/**'],
+          typecheck: {
+            enabled: true,
+            include: ['packages/*/{src,test}/**/*.test-d.ts'],
+            tsconfig: './tsconfig.test.json',
+          },
+        },
+      },
+      'packages/react-18-tests',
+    ],
   },
 });
