@@ -89,10 +89,11 @@ const filler: { last?: number[] } = {};
 
 /**
  * Allocates three times the young generation's size in short-lived 16 KB arrays.
- * That makes every page of it resident: V8 sizes it (1 to 32 MB) by the process's
- * allocation history and never gives a touched page back, so which of its pages
- * are resident when RSS is read varies from process to process by up to 16 KB per
- * connection at 2,000 connections, more than a connection holds.
+ * That makes every page of it resident. V8 sizes it (1 to 32 MB) by the process's
+ * allocation history, and a page it has touched stays resident until it shrinks the
+ * generation, so which pages are resident when RSS is read would vary from process
+ * to process: by up to 16 KB per connection at 2,000 connections, more than a
+ * connection holds.
  */
 function fillYoungGeneration(): void {
   const chunk = 2048;
