@@ -10,7 +10,8 @@ import { percentile, SampleList } from './stats.js';
 
 let client: PeerClient | undefined;
 let fanout: { clients: PeerClient[]; unsubscribes: Unsubscribe[] } | undefined;
-let idle: PeerClient[] = [];
+/** Scenario F's idle connections, every batch of them, held open until the process ends. */
+const idle: PeerClient[] = [];
 let delivered = 0;
 let lastDeliveryAt = 0;
 let delays = new SampleList();
@@ -200,7 +201,7 @@ const commands = {
       await each.add({ a: 1, b: 1 });
       return each;
     });
-    idle = [...idle, ...opened];
+    idle.push(...opened);
     return { connected: opened.length };
   },
 };

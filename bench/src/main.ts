@@ -35,9 +35,9 @@ interface Settings extends StepSettings {
   readonly quietWaitMs: number;
   /** Warm-up of each peer's first connection (unary calls, then records), before scenario A. */
   readonly warmupMs: number;
-  /** Idle connections of scenario F. */
+  /** Idle connections in each of scenario F's two batches. */
   readonly idleConnections: number;
-  /** Fresh server processes scenario F measures per peer (RSS moves by kilobytes per connection from one to the next). */
+  /** Fresh server processes scenario F measures per peer (RSS per connection moves by about 1 KB from one to the next). */
   readonly memoryRounds: number;
   /** Outgoing bytes per connection at which push loops wait (scenario D). */
   readonly highWaterMarkBytes: number;
