@@ -329,11 +329,15 @@ export function createClient<TContract extends Contract>(contract: TContract, op
     connection.sendEncoded(encoded);
   }
 
-  /** Ends a request on our side and tells the server, if it knows about it. */
-  function abandon(id: string): void {
+  /**
+   * Ends a request on our side. `cancel` tells the server, if it knows about the request. A timeout
+   * does not: the server runs the same deadline and reports `TIMEOUT` to the handler itself, where a
+   * `cancel` crossing its timer would report `CANCELLED`.
+   */
+  function abandon(id: string, cancel: boolean): void {
     const wasSent = registry.get(id)?.sent === true;
     if (registry.delete(id) === undefined) return;
-    if (wasSent && state === 'open') connection.sendEncoded(encodeMessage({ type: MessageType.Cancel, id }, codec));
+    if (cancel && wasSent && state === 'open') connection.sendEncoded(encodeMessage({ type: MessageType.Cancel, id }, codec));
     pump();
   }
 
@@ -394,11 +398,11 @@ export function createClient<TContract extends Contract>(contract: TContract, op
       request.watch(
         signal,
         () => {
-          abandon(id);
+          abandon(id, true);
           sink.abort(signal?.reason);
         },
         () => {
-          abandon(id);
+          abandon(id, false);
           sink.fail(timedOut(timeoutMs ?? 0));
         },
       );
@@ -437,7 +441,7 @@ export function createClient<TContract extends Contract>(contract: TContract, op
     return request === undefined
       ? () => undefined
       : () => {
-          abandon(request.id);
+          abandon(request.id, true);
         };
   }
 

@@ -1,7 +1,17 @@
+import { createClient } from '@wirecall/client';
 import type { RpcError } from '@wirecall/schema';
-import { createDeferred, startFixtureServer, startTcpProxy, withTimeout } from '@wirecall/testing';
+import {
+  createDeferred,
+  eventually,
+  fixtureContract,
+  startFixtureServer,
+  startScriptedServer,
+  startTcpProxy,
+  withTimeout,
+} from '@wirecall/testing';
 import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { WebSocket } from 'ws';
 
 describe('cancellation', () => {
   it('rejects with CANCELLED and aborts the handler signal when the caller aborts', async () => {
@@ -52,6 +62,24 @@ describe('timeouts', () => {
     await expect(client.wait.query({ ms: 10_000 }, { timeoutMs: 50 })).rejects.toMatchObject({ code: 'TIMEOUT' });
     const [, reason] = (await withTimeout(aborted, 2000, 'the handler signal')) as [string, RpcError];
     expect(reason).toMatchObject({ code: 'TIMEOUT' });
+  });
+
+  it('sends no cancel when its deadline passes, and a cancel when the caller aborts', async () => {
+    const server = await startScriptedServer();
+    const client = createClient(fixtureContract, { url: server.url, WebSocket });
+    onTestFinished(() => client.$close());
+    await expect(client.wait.query({ ms: 10_000 }, { timeoutMs: 20 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    const controller = new AbortController();
+    const aborted = client.wait.query({ ms: 10_000 }, { signal: controller.signal });
+    await eventually(() => server.received.some((message) => message.id === '2'), 'the second call');
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ code: 'CANCELLED' });
+    await eventually(() => server.received.some((message) => message.type === 'cancel' && message.id === '2'), 'its cancel');
+    expect(server.received.map(({ type, id }) => [type, id])).toEqual([
+      ['call', '1'],
+      ['call', '2'],
+      ['cancel', '2'],
+    ]);
   });
 
   it('resolves normally when the call finishes before its deadline', async () => {

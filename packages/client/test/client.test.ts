@@ -1,40 +1,16 @@
 import { createClient, jsonCodec, SubscriptionUsageError } from '@wirecall/client';
 import { defineContract, query } from '@wirecall/schema';
-import { startFixtureServer, withTimeout } from '@wirecall/testing';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { startFixtureServer, startScriptedServer, withTimeout } from '@wirecall/testing';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { WebSocket, WebSocketServer } from 'ws';
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { z } from 'zod';
 
-/** A WebSocket server that welcomes, then answers every frame with `reply` (a `Buffer` as a binary frame), to feed the client bad input. */
+/** A server that welcomes, then answers every frame with `reply` (a `Buffer` as a binary frame), to feed the client bad input. */
 async function startRogueServer(reply: string | Buffer): Promise<string> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (offered) => [...offered][0] ?? false });
-  const welcome = JSON.stringify({
-    type: 'welcome',
-    connectionId: 'rogue',
-    heartbeatIntervalMs: 0,
-    limits: { maxPayloadBytes: 1 << 20, maxInFlightCalls: 10, maxSubscriptions: 10 },
-  });
-  wss.on('connection', (socket) => {
-    socket.on('message', (data: Buffer) => {
-      socket.send((JSON.parse(data.toString('utf8')) as { type: string }).type === 'hello' ? welcome : reply);
-    });
-  });
-  await once(wss, 'listening');
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of wss.clients) socket.terminate();
-        wss.close(() => {
-          resolve();
-        });
-      }),
-  );
-  return `ws://127.0.0.1:${String((wss.address() as AddressInfo).port)}`;
+  return (await startScriptedServer(() => reply)).url;
 }
 
 const api = defineContract({ ping: query({ output: z.string() }) });

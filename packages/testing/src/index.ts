@@ -8,6 +8,7 @@ export { startTestServer, type TestServer } from './start-test-server.js';
 export { fixtureContract, Message } from './fixture-contract.js';
 export { startFixtureServer, type FixtureServer, type FixtureProbe, type FixtureLimits } from './fixture-server.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+export { startScriptedServer, type ScriptedServer } from './scripted-server.js';
 export {
   deliveryContract,
   startDeliveryServer,
