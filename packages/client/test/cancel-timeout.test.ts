@@ -68,6 +68,8 @@ describe('timeouts', () => {
     const server = await startScriptedServer();
     const client = createClient(fixtureContract, { url: server.url, WebSocket });
     onTestFinished(() => client.$close());
+    // Open first: a call that times out while queued is never sent at all.
+    await eventually(() => client.$state === 'open', 'the connection');
     await expect(client.wait.query({ ms: 10_000 }, { timeoutMs: 20 })).rejects.toMatchObject({ code: 'TIMEOUT' });
     const controller = new AbortController();
     const aborted = client.wait.query({ ms: 10_000 }, { signal: controller.signal });
