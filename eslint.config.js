@@ -27,14 +27,14 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'ws', message: 'Only packages/server/src/adapters/ws.ts may import ws.' }],
+          paths: [{ name: 'ws', message: 'Only the ws adapter (packages/server/src/adapters/ws*.ts) may import ws.' }],
         },
       ],
     },
   },
   {
     // The adapter owns `ws`; tests, fixtures and examples use it as a Node client.
-    files: ['packages/server/src/adapters/ws.ts', 'packages/testing/**', '**/test/**', '**/*.test.ts', '**/*.test-d.ts', 'examples/**', 'bench/**'],
+    files: ['packages/server/src/adapters/ws*.ts', 'packages/testing/**', '**/test/**', '**/*.test.ts', '**/*.test-d.ts', 'examples/**', 'bench/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

@@ -73,3 +73,24 @@ describe('permessage-deflate', () => {
     await expect(raw.closed()).resolves.toMatchObject({ code: 1009 });
   });
 });
+
+describe('text frames', () => {
+  // Multi-byte text whose UTF-8 length crosses a header size its UTF-16 length does not: each
+  // frame's length field must count bytes. Lengths up to 125 fit the first header byte, up to
+  // 65,535 take two more bytes, and longer ones eight more.
+  const texts = ['', 'hi', 'é'.repeat(60), 'é'.repeat(1000), 'é'.repeat(32_760), 'é'.repeat(40_000), '✓'.repeat(100_000)];
+
+  it.each([
+    { compression: false, extensions: '' },
+    { compression: {}, extensions: 'permessage-deflate' },
+  ] as const)('arrive whole at every header size (compression: $compression)', async ({ compression, extensions }) => {
+    const { url, openClient } = await startTestServer(api, { compression, handlers: { echo: ({ input }) => input } });
+    const raw = await rawClient(url);
+    expect(raw.socket.extensions).toContain(extensions);
+    const client = await openClient();
+    const echoed = await Promise.all(texts.map((text) => client.echo.query(text)));
+    expect(echoed).toEqual(texts);
+    // One after the other too, each in a frame of its own.
+    for (const text of texts) await expect(client.echo.query(text)).resolves.toBe(text);
+  });
+});

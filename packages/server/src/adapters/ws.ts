@@ -9,6 +9,7 @@ import { parseRequestUrl } from '../connection-info.js';
 import type { MetricsRecorder } from '../metrics/server-metrics.js';
 import type { AcceptedConnection, ServerCoreForAdapters } from '../rpc-server.js';
 import type { TransportSocket } from '../transport.js';
+import { sharedTextFrame, textFrame } from './ws-text-frame.js';
 
 /** The `ws` server attached to an HTTP(S) server; `close` detaches it and closes its sockets. */
 export interface WebSocketAttachment {
@@ -44,6 +45,13 @@ function deflateOptions(compression: ServerCoreForAdapters['compression']): PerM
  */
 class SocketLink implements TransportSocket {
   readonly ws: WebSocket;
+  /**
+   * The socket under `ws`, written to directly when no extension was negotiated:
+   * `ws` then frames and writes each message at once, so a whole frame written
+   * here keeps its place among `ws`'s own (pings, close). `undefined` with
+   * permessage-deflate, whose frames only `ws` can make and order.
+   */
+  readonly #raw: Duplex | undefined;
   /** The connection the socket's messages go to; set right after `accept`. */
   connection: AcceptedConnection | undefined;
   /** Whether the peer answered the last heartbeat ping (or sent anything since). */
@@ -53,8 +61,9 @@ class SocketLink implements TransportSocket {
   sentCloseReason = '';
   readonly #recorder: MetricsRecorder | undefined;
 
-  constructor(ws: WebSocket, recorder: MetricsRecorder | undefined) {
+  constructor(ws: WebSocket, raw: Duplex, recorder: MetricsRecorder | undefined) {
     this.ws = ws;
+    this.#raw = ws.extensions === '' ? raw : undefined;
     this.#recorder = recorder;
   }
 
@@ -64,6 +73,11 @@ class SocketLink implements TransportSocket {
 
   send(data: string | Uint8Array, onWritten?: (error?: Error | null) => void): void {
     this.#recorder?.sent(typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
+    if (this.#raw !== undefined && this.ws.readyState === this.ws.OPEN) {
+      // One write of a whole frame; shared bytes (an event many sockets send) are framed once for all.
+      this.#raw.write(typeof data === 'string' ? textFrame(Buffer.from(data, 'utf8')) : sharedTextFrame(data), onWritten);
+      return;
+    }
     // Bytes go out as they are, in a text frame: `ws` neither copies nor re-encodes them.
     this.ws.send(data, TEXT_FRAME, onWritten);
   }
@@ -119,8 +133,8 @@ function offeredSubprotocols(request: IncomingMessage): string[] {
 
 /**
  * Serves `core` on `path` of an HTTP(S) server, sharing its port with other
- * routes. The only module that imports `ws`: it owns the `error` listeners,
- * subprotocol selection and socket shutdown.
+ * routes. With `ws-text-frame.ts`, the only module that imports `ws`: it owns
+ * the `error` listeners, subprotocol selection and socket shutdown.
  */
 export function attachWebSocketServer(
   core: ServerCoreForAdapters,
@@ -219,7 +233,7 @@ export function attachWebSocketServer(
         ws.close(CloseCode.UnsupportedSubprotocol, limitCloseReason(negotiation.reason));
         return;
       }
-      const link = new SocketLink(ws, recorder);
+      const link = new SocketLink(ws, socket, recorder);
       sockets.set(ws, link);
       link.connection = core.accept(link, negotiation.codec, request);
       ws.on('pong', onPong);
