@@ -4,6 +4,7 @@
  * restart the server on the same rooms, as a real deployment would on its database).
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 
 import type { Member, Message } from './contract.js';
@@ -40,8 +41,9 @@ export interface ChatRoomsOptions {
 
 /**
  * What {@link ChatRooms.messagesAfter} finds: the messages, or why it cannot
- * return them all: `unknown` for an id the room never issued, `expired` when
- * some of the messages after it were already dropped.
+ * return them all: `unknown` for an event id these rooms never issued (another
+ * database's, or garbled), `expired` when some of the messages after it were
+ * already dropped.
  */
 export type MessagesAfter =
   | { readonly found: true; readonly messages: Message[] }
@@ -67,8 +69,16 @@ export interface ChatRooms {
   readonly list: () => RoomSummary[];
   /** The last `limit` messages of `room` with an id above `afterId`, oldest first. */
   readonly history: (room: string, options?: { afterId?: number | undefined; limit?: number | undefined }) => Message[];
-  /** Every message of `room` after `afterId` (`0`: from the first), oldest first, if the room still has them all. */
-  readonly messagesAfter: (room: string, afterId: number) => MessagesAfter;
+  /**
+   * The event id of the message numbered `id` (`0`: before the first one): `<epoch>.<id>`, where the
+   * epoch is random per set of rooms, so that an id from another database is not misread as one of
+   * these rooms' (message numbers start over at 1 in a new database).
+   */
+  readonly eventId: (id: number) => string;
+  /** The event id of the newest message `room` ever had (before the first one, in an empty room). */
+  readonly lastEventId: (room: string) => string;
+  /** Every message of `room` after the one `lastEventId` names, oldest first, if the room still has them all. */
+  readonly messagesAfter: (room: string, lastEventId: string) => MessagesAfter;
   /** Posts a message and clears the typing flag of the member `memberKey`, if any. */
   readonly post: (room: string, author: string, text: string, memberKey?: string) => Message;
   /** Adds a member to `room`; returns the function that removes it. */
@@ -86,6 +96,19 @@ export function createChatRooms(options: ChatRoomsOptions = {}): ChatRooms {
   const typingTimeoutMs = options.typingTimeoutMs ?? DEFAULT_TYPING_TIMEOUT_MS;
   const maxMessages = options.maxMessagesPerRoom ?? DEFAULT_MAX_MESSAGES_PER_ROOM;
   const rooms = new Map<string, Room>();
+  const epoch = randomBytes(6).toString('base64url');
+
+  function eventId(id: number): string {
+    return `${epoch}.${String(id)}`;
+  }
+
+  /** The message number an event id of these rooms names, or `undefined` for any other text. */
+  function numberOf(lastEventId: string): number | undefined {
+    const dot = lastEventId.indexOf('.');
+    const digits = lastEventId.slice(dot + 1);
+    if (dot === -1 || lastEventId.slice(0, dot) !== epoch || !/^\d{1,15}$/.test(digits)) return undefined;
+    return Number(digits);
+  }
 
   function room(name: string): Room {
     let found = rooms.get(name);
@@ -131,9 +154,12 @@ export function createChatRooms(options: ChatRoomsOptions = {}): ChatRooms {
         .messages.filter((message) => message.id > afterId)
         .slice(-limit);
     },
-    messagesAfter(name, afterId) {
+    eventId,
+    lastEventId: (name) => eventId(room(name).lastId),
+    messagesAfter(name, lastEventId) {
       const { messages, lastId } = room(name);
-      if (!Number.isSafeInteger(afterId) || afterId < 0 || afterId > lastId) return { found: false, reason: 'unknown' };
+      const afterId = numberOf(lastEventId);
+      if (afterId === undefined || afterId > lastId) return { found: false, reason: 'unknown' };
       const oldest = messages[0]?.id ?? lastId + 1;
       if (afterId < oldest - 1) return { found: false, reason: 'expired' };
       return { found: true, messages: messages.filter((message) => message.id > afterId) };

@@ -21,7 +21,7 @@ export const RoomName = z
 /** A display name. */
 export const UserName = z.string().trim().min(1).max(32);
 
-/** A chat message. `id` counts up from 1 in each room; it is also the event id of `messages`. */
+/** A chat message. `id` counts up from 1 in each room; the event id of `messages` is made from it. */
 export const Message = z.object({
   id: z.number().int().positive(),
   room: z.string(),
@@ -44,14 +44,17 @@ export const api = defineContract({
   chat: {
     /** Rooms that have messages or members, by name, for the room picker. */
     rooms: query({ output: z.array(z.object({ name: z.string(), members: z.number().int(), messages: z.number().int() })) }),
-    /** The latest messages of a room, oldest first; with `afterId`, only the newer ones (catching up). */
+    /**
+     * The latest messages of a room, oldest first; with `afterId`, only the newer ones (catching up).
+     * `lastEventId` names the room's newest message: subscribing to `messages` after it misses nothing.
+     */
     history: query({
       input: z.object({
         room: RoomName,
         afterId: z.number().int().nonnegative().optional(),
         limit: z.number().int().min(1).max(MAX_HISTORY).optional(),
       }),
-      output: z.array(Message),
+      output: z.object({ messages: z.array(Message), lastEventId: z.string() }),
     }),
     /** Posts a message; an empty or too long text fails with BAD_REQUEST (from zod). */
     send: mutation({
@@ -59,9 +62,10 @@ export const api = defineContract({
       output: Message,
     }),
     /**
-     * Every new message of a room, live. Resumable: the event id is the message id, and with
-     * `lastEventId` the stream first replays the messages after it (`'0'`: all that the room keeps),
-     * or sends a gap: `expired` when the room dropped some of them, `unknown` for an id it never issued.
+     * Every new message of a room, live. Resumable: with `lastEventId` (from `history`, or the
+     * client's own on a reconnect), the stream first replays the messages after it, or sends a gap:
+     * `expired` when the room dropped some of them, `unknown` for an id these rooms never issued
+     * (the server started over on a new database).
      */
     messages: subscription({ input: z.object({ room: RoomName }), event: Message, resumable: true }),
     /**

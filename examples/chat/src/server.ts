@@ -60,22 +60,26 @@ export function createChatRpcServer(rooms: ChatRooms): RpcServer<typeof api, Cha
     handlers: {
       chat: {
         rooms: () => rooms.list(),
-        history: ({ input }) => rooms.history(input.room, { afterId: input.afterId, limit: input.limit }),
+        history: ({ input }) => ({
+          messages: rooms.history(input.room, { afterId: input.afterId, limit: input.limit }),
+          // Read in the same synchronous step as the messages: nothing can be posted in between.
+          lastEventId: rooms.lastEventId(input.room),
+        }),
         send: ({ input, ctx }) => rooms.post(input.room, input.author, input.text, ctx.connectionId),
         messages: async function* ({ input, lastEventId, signal }) {
           // `signal` aborts when the client unsubscribes or disconnects, which removes the listener. Listening and
           // reading the room happen in one synchronous step, so a message is either replayed or live: never both, never neither.
           const live = on(rooms.events(input.room), 'message', { signal }) as AsyncIterableIterator<[Message]>;
           if (lastEventId !== undefined) {
-            // The event id is the message id, which the rooms keep across server restarts: a page resumes without a refetch.
-            const missed = rooms.messagesAfter(input.room, /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : -1);
+            // The rooms keep their event ids across server restarts: a page resumes without a refetch.
+            const missed = rooms.messagesAfter(input.room, lastEventId);
             if (missed.found) {
-              for (const message of missed.messages) yield tracked(String(message.id), message);
+              for (const message of missed.messages) yield tracked(rooms.eventId(message.id), message);
             } else {
               yield gap(missed.reason);
             }
           }
-          for await (const [message] of live) yield tracked(String(message.id), message);
+          for await (const [message] of live) yield tracked(rooms.eventId(message.id), message);
         },
         presence: async function* ({ input, ctx, signal }) {
           // Listen before joining, so the first event is the member list that includes us.

@@ -50,7 +50,7 @@ describe('example-chat resumable messages (Node client)', () => {
   it('replays the messages after lastEventId, then goes on live', async () => {
     const server = await startChat();
     postMany(server.rooms, 'general', 3);
-    const items = follow(connect(server.rpcUrl), 'general', '1');
+    const items = follow(connect(server.rpcUrl), 'general', server.rooms.eventId(1));
 
     await vi.waitFor(() => {
       expect(items).toEqual([2, 3]);
@@ -66,7 +66,7 @@ describe('example-chat resumable messages (Node client)', () => {
     const first = await startChatServer({ port: 0, rooms });
     onTestFinished(() => first.close());
     const client = connect(first.rpcUrl);
-    const items = follow(client, 'ops', '0');
+    const items = follow(client, 'ops', rooms.lastEventId('ops'));
     rooms.post('ops', 'ada', 'before the restart');
     await vi.waitFor(() => {
       expect(items).toEqual([1]);
@@ -87,7 +87,7 @@ describe('example-chat resumable messages (Node client)', () => {
   it('sends an expired gap when the room dropped messages after lastEventId, then goes on live', async () => {
     const server = await startChat({ rooms: createChatRooms({ maxMessagesPerRoom: 2 }) });
     postMany(server.rooms, 'general', 5);
-    const items = follow(connect(server.rpcUrl), 'general', '1');
+    const items = follow(connect(server.rpcUrl), 'general', server.rooms.eventId(1));
 
     await vi.waitFor(() => {
       expect(items).toEqual(['gap:expired']);
@@ -102,12 +102,14 @@ describe('example-chat resumable messages (Node client)', () => {
     const server = await startChat();
     postMany(server.rooms, 'general', 2);
     const client = connect(server.rpcUrl);
-    const ahead = follow(client, 'general', '3');
+    const ahead = follow(client, 'general', server.rooms.eventId(3));
     const garbled = follow(client, 'general', 'x.1');
+    const bare = follow(client, 'general', '1');
 
     await vi.waitFor(() => {
       expect(ahead).toEqual(['gap:unknown']);
       expect(garbled).toEqual(['gap:unknown']);
+      expect(bare).toEqual(['gap:unknown']);
     }, WAIT);
     server.rooms.post('general', 'ada', 'live');
     await vi.waitFor(() => {
@@ -118,7 +120,7 @@ describe('example-chat resumable messages (Node client)', () => {
   it('sends an unknown gap on reconnect when the server restarted on new rooms', async () => {
     const first = await startChatServer({ port: 0 });
     onTestFinished(() => first.close());
-    const items = follow(connect(first.rpcUrl), 'ops', '0');
+    const items = follow(connect(first.rpcUrl), 'ops', first.rooms.lastEventId('ops'));
     postMany(first.rooms, 'ops', 2);
     await vi.waitFor(() => {
       expect(items).toEqual([1, 2]);
@@ -133,6 +135,29 @@ describe('example-chat resumable messages (Node client)', () => {
     second.rooms.post('ops', 'grace', 'first of the new rooms');
     await vi.waitFor(() => {
       expect(items).toEqual([1, 2, 'gap:unknown', 1]);
+    }, WAIT);
+  });
+
+  it('sends an unknown gap on reconnect when the new rooms already have as many messages as the client saw', async () => {
+    const first = await startChatServer({ port: 0 });
+    onTestFinished(() => first.close());
+    const items = follow(connect(first.rpcUrl), 'ops', first.rooms.lastEventId('ops'));
+    postMany(first.rooms, 'ops', 2);
+    await vi.waitFor(() => {
+      expect(items).toEqual([1, 2]);
+    }, WAIT);
+
+    await first.close();
+    // Messages 1 to 3 of another database: the client's last message (2) is not their 2.
+    const rooms = createChatRooms();
+    postMany(rooms, 'ops', 3);
+    const second = await startChat({ port: first.port, rooms });
+    await vi.waitFor(() => {
+      expect(items).toEqual([1, 2, 'gap:unknown']);
+    }, WAIT);
+    second.rooms.post('ops', 'grace', 'live on the new rooms');
+    await vi.waitFor(() => {
+      expect(items).toEqual([1, 2, 'gap:unknown', 4]);
     }, WAIT);
   });
 });

@@ -47,12 +47,13 @@ describe('example-chat server (Node client)', () => {
       expect(live.at(-1)).toEqual(reply);
     });
 
-    const history = await grace.chat.history.query({ room: 'general' });
+    const { messages: history, lastEventId } = await grace.chat.history.query({ room: 'general' });
     expect(history[0]).toEqual(first);
     expect(history.at(-1)).toEqual(reply);
     expect(history.map((message) => message.id)).toEqual(history.map((_, index) => index + 1));
-    expect(await grace.chat.history.query({ room: 'general', afterId: reply.id - 1 })).toEqual([reply]);
-    expect(await grace.chat.history.query({ room: 'elsewhere' })).toEqual([]);
+    expect(lastEventId).toBe(server.rooms.eventId(reply.id));
+    expect(await grace.chat.history.query({ room: 'general', afterId: reply.id - 1 })).toEqual({ messages: [reply], lastEventId });
+    expect(await grace.chat.history.query({ room: 'elsewhere' })).toEqual({ messages: [], lastEventId: server.rooms.eventId(0) });
     expect(await ada.chat.rooms.query()).toEqual([{ name: 'general', members: 0, messages: history.length }]);
   });
 

@@ -2,11 +2,11 @@
  * The messages of one room: the history, then every new message live, resumed
  * after a reconnect. The whole message stream of the page lives in this module.
  *
- * How it catches up: `messages` is resumable, and its event ids are the message
- * ids. The stream starts after the newest message of the history, and the client
- * resubscribes after the last message it delivered, so the server replays what
- * the page missed, even across a server restart. Only a gap (the room dropped
- * those messages, or never had that id) refetches the history; it is merged by id.
+ * How it catches up: `messages` is resumable. The stream starts after the event
+ * id of the history's newest message, and the client resubscribes after the last
+ * message it delivered, so the server replays what the page missed, even across a
+ * server restart. Only a gap (the room dropped those messages, or the server
+ * started over on a new database) refetches the history; it is merged by id.
  * @module
  */
 import type { BuiltinRpcError } from '@wirecall/schema';
@@ -28,8 +28,8 @@ export interface RoomMessages {
 /** Subscribes to the messages of `room` for as long as the component is mounted. Mount one per room (`key={room}`). */
 export function useRoomMessages(room: string): RoomMessages {
   const [byId, setById] = useState<ReadonlyMap<number, Message>>(() => new Map());
-  // The id the live stream starts after: the newest message of the first history answer (0 in an empty room).
-  const [startAfter, setStartAfter] = useState<number | undefined>();
+  // The event id the live stream starts after: the newest message of the room at the first history answer.
+  const [startAfter, setStartAfter] = useState<string | undefined>();
 
   const merge = useCallback((incoming: readonly Message[]) => {
     setById((known) => {
@@ -46,8 +46,8 @@ export function useRoomMessages(room: string): RoomMessages {
   const { data, refetch } = history;
   useEffect(() => {
     if (data === undefined) return;
-    merge(data);
-    setStartAfter((known) => known ?? data.at(-1)?.id ?? 0);
+    merge(data.messages);
+    setStartAfter((known) => known ?? data.lastEventId);
   }, [data, merge]);
 
   // Subscribing once the history has answered, after its newest id, leaves no window for a message to slip through.
@@ -55,12 +55,12 @@ export function useRoomMessages(room: string): RoomMessages {
     { room },
     {
       enabled: startAfter !== undefined,
-      lastEventId: String(startAfter ?? 0),
+      ...(startAfter === undefined ? {} : { lastEventId: startAfter }),
       onData: (message) => {
         merge([message]);
       },
       onGap: ({ reason }) => {
-        // An unknown id means the room's ids started over (a new database): ours may name other messages now.
+        // An unknown id means the server started over on a new database: our message ids may name other messages there.
         if (reason === 'unknown') setById(new Map());
         void refetch();
       },
