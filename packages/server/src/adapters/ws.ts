@@ -72,14 +72,24 @@ class SocketLink implements TransportSocket {
   }
 
   send(data: string | Uint8Array, onWritten?: (error?: Error | null) => void): void {
-    this.#recorder?.sent(typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
-    if (this.#raw !== undefined && this.ws.readyState === this.ws.OPEN) {
-      // One write of a whole frame; shared bytes (an event many sockets send) are framed once for all.
-      this.#raw.write(typeof data === 'string' ? textFrame(Buffer.from(data, 'utf8')) : sharedTextFrame(data), onWritten);
+    if (this.#raw === undefined || this.ws.readyState !== this.ws.OPEN) {
+      this.#recorder?.sent(typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
+      // Bytes go out as they are, in a text frame: `ws` neither copies nor re-encodes them.
+      this.ws.send(data, TEXT_FRAME, onWritten);
       return;
     }
-    // Bytes go out as they are, in a text frame: `ws` neither copies nor re-encodes them.
-    this.ws.send(data, TEXT_FRAME, onWritten);
+    // One write of a whole frame; shared bytes (an event many sockets send) are framed once for all.
+    // A string is encoded once, and the metrics count the bytes of that encoding.
+    let frame: Buffer;
+    if (typeof data === 'string') {
+      const payload = Buffer.from(data, 'utf8');
+      this.#recorder?.sent(payload.length);
+      frame = textFrame(payload);
+    } else {
+      this.#recorder?.sent(data.byteLength);
+      frame = sharedTextFrame(data);
+    }
+    this.#raw.write(frame, onWritten);
   }
 
   flush(onFlushed: (error?: Error | null) => void): void {
