@@ -32,9 +32,17 @@ export interface Child<TCommands extends Commands> {
   readonly kill: () => Promise<void>;
 }
 
-/** Starts `file` as a child process (with `execArgv`) that answers commands through {@link serveCommands}. */
-export function spawnChild<TCommands extends Commands>(file: string, execArgv: readonly string[]): Child<TCommands> {
-  const child: ChildProcess = fork(file, [], { execArgv: [...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/**
+ * Starts `file` as a child process (with `execArgv`) that answers commands through
+ * {@link serveCommands}; with `cpu`, the process (all its threads) runs on that CPU only,
+ * through `taskset`, which then execs Node in its place (same pid, same IPC channel).
+ */
+export function spawnChild<TCommands extends Commands>(file: string, execArgv: readonly string[], cpu?: number): Child<TCommands> {
+  const stdio = ['ignore', 'inherit', 'inherit', 'ipc'] as const;
+  const child: ChildProcess =
+    cpu === undefined
+      ? fork(file, [], { execArgv: [...execArgv], stdio: [...stdio] })
+      : fork(file, [], { execPath: 'taskset', execArgv: ['-c', String(cpu), process.execPath, ...execArgv], stdio: [...stdio] });
   const pending = new Map<number, { resolve: (value: never) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let exited = false;

@@ -2,7 +2,7 @@
  * Runs the benchmark: for each peer, a server process and a client process,
  * scenarios A–E in interleaved rounds, then scenario F on fresh processes, then
  * a markdown table and JSON in `bench/results/`.
- * Usage: `pnpm bench [--quick] [--peers=raw-ws,wirecall] [--scenarios=A,B,C,D,E,F] [--profile]`.
+ * Usage: `pnpm bench [--quick] [--peers=raw-ws,wirecall] [--scenarios=A,B,C,D,E,F] [--profile] [--pin]`.
  * @module
  */
 import { execFileSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import type { ClientCommands } from './client-process.js';
-import { BASELINE_PEER, childExecArgv, listPeers, loadPeer, modulePath, type Plan } from './harness.js';
+import { BASELINE_PEER, childExecArgv, cpuPinning, listPeers, loadPeer, modulePath, type Plan } from './harness.js';
 import { createInterferenceMeter } from './interference.js';
 import { spawnChild, type Child } from './ipc.js';
 import { sleep } from './peer.js';
@@ -81,6 +81,7 @@ const { values: flags } = parseArgs({
     peers: { type: 'string' },
     scenarios: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    pin: { type: 'boolean', default: false },
   },
 });
 
@@ -94,6 +95,9 @@ const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
 const profilesDir = `${resultsDir}profiles`;
 const command = `pnpm bench${process.argv.slice(2).length > 0 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
 
+/** With `--pin`, where the servers and the clients run (see `cpuPinning`); by default the scheduler places them. */
+const pinning = flags.pin ? cpuPinning() : undefined;
+
 /** Average cores other programs may use during a measurement before it is repeated. */
 const MAX_FOREIGN_CORES = 0.1;
 
@@ -101,11 +105,11 @@ const MAX_FOREIGN_CORES = 0.1;
 const planMs = settings.plan.warmupMs + settings.plan.windowMs * settings.plan.windows;
 
 function spawnServer(peer: string, role: string): Child<ServerCommands> {
-  return spawnChild<ServerCommands>(modulePath('./server-process'), childExecArgv(profileFlags(peer, `${role}-server`)));
+  return spawnChild<ServerCommands>(modulePath('./server-process'), childExecArgv(profileFlags(peer, `${role}-server`)), pinning?.server);
 }
 
 function spawnClient(peer: string, role: string): Child<ClientCommands> {
-  return spawnChild<ClientCommands>(modulePath('./client-process'), childExecArgv(profileFlags(peer, `${role}-client`)));
+  return spawnChild<ClientCommands>(modulePath('./client-process'), childExecArgv(profileFlags(peer, `${role}-client`)), pinning?.client);
 }
 
 function profileFlags(peer: string, role: string): string[] {
@@ -355,6 +359,13 @@ async function runMemory(reports: readonly PeerReport[]): Promise<void> {
   }
 }
 
+function describePinning(): string {
+  if (flags.pin && pinning === undefined) return 'unpinned (`--pin` needs two CPUs and `taskset`)';
+  return pinning === undefined
+    ? 'processes placed by the scheduler'
+    : `servers pinned to CPU ${String(pinning.server)}, clients to CPU ${String(pinning.client)}`;
+}
+
 /** The commit the packages were built from, `-dirty` when the work tree differs from it. */
 function revision(): string {
   try {
@@ -365,7 +376,7 @@ function revision(): string {
 }
 
 async function main(): Promise<void> {
-  console.log(`wirecall bench, ${mode} mode: ${peerIds.join(', ')}; scenarios ${[...scenarios].join('')}`);
+  console.log(`wirecall bench, ${mode} mode: ${peerIds.join(', ')}; scenarios ${[...scenarios].join('')}; ${describePinning()}`);
   const reports: PeerReport[] = [];
   for (const id of peerIds) {
     const { label } = await loadPeer(id);
@@ -397,6 +408,7 @@ async function main(): Promise<void> {
     command,
     revision: revision(),
     machine: { cpus: cpuList.length, cpuModel: cpuList[0]?.model.trim() ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}` },
+    pinning: describePinning(),
     settings: { ...settings },
     baseline: BASELINE_PEER,
     peers: reports,

@@ -53,6 +53,8 @@ export interface RunReport {
   /** `git describe --always --dirty` of the work tree measured. */
   readonly revision: string;
   readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly node: string; readonly platform: string };
+  /** Where the server and client processes ran (see `cpuPinning`). */
+  readonly pinning: string;
   readonly settings: Record<string, unknown>;
   readonly baseline: string;
   readonly peers: readonly PeerReport[];
@@ -128,7 +130,7 @@ export function renderMarkdown(run: RunReport): string {
   return [
     `# Wirecall benchmarks (${run.mode} mode)`,
     '',
-    `${run.date}, ${String(machine.cpus)} cores (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}. Command: \`${run.command}\` at ${run.revision}.`,
+    `${run.date}, ${String(machine.cpus)} cores (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}, ${run.pinning}. Command: \`${run.command}\` at ${run.revision}.`,
     `Ratios are to ${run.peers.find((peer) => peer.id === run.baseline)?.label ?? run.baseline} in the same run. Medians of the windows; settings: \`${JSON.stringify(run.settings)}\`.`,
     '',
     renderMedianTables(run),
