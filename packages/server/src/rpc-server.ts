@@ -16,7 +16,8 @@ import { nanoid } from 'nanoid';
 
 import { createCaller, type Caller } from './caller.js';
 import { readConnectionInfo, UpgradeRequest, type ConnectionInfo } from './connection-info.js';
-import { Connection, type Authenticated, type ConnectionConfig, type DrainOptions } from './connection.js';
+import type { Authenticated, ConnectionConfig, DrainOptions } from './connection-config.js';
+import { Connection } from './connection.js';
 import type { Handlers } from './handlers.js';
 import type { CheckMiddlewareMap, MiddlewareMap, NoMiddleware } from './middleware-map.js';
 import { stderrLogger, type Logger } from './logger.js';
