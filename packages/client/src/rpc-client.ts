@@ -18,8 +18,9 @@ import {
   type ConnectionStatus,
   type HeartbeatOptions,
 } from './connection-manager.js';
-import { cancelled, outcomeUnknown, timedOut } from './errors.js';
-import { PendingRequest, type Cursor, type LostPolicy, type ReplyMessage, type RequestSink } from './pending-request.js';
+import { outcomeUnknown, timedOut } from './errors.js';
+import { PendingRequest, type Cursor, type LostPolicy, type RequestSink } from './pending-request.js';
+import { CallSink, StreamSink } from './request-sinks.js';
 import { RequestRegistry } from './request-registry.js';
 import { SharedStreams } from './shared-streams.js';
 import { createSubscription, type SubscribeOptions, type SubscriptionPolicy, type SubscriptionSink } from './subscription.js';
@@ -105,75 +106,6 @@ function isNotStarted(message: ServerMessage): boolean {
     message.error.code === RpcErrorCode.Unavailable &&
     (message.error.data as { retry?: unknown } | undefined)?.retry === 'safe'
   );
-}
-
-/** Settles the promise of one call: a class, so a call allocates no closures for it. */
-class CallSink implements RequestSink {
-  readonly #resolve: (output: unknown) => void;
-  readonly #reject: (error: unknown) => void;
-
-  constructor(resolve: (output: unknown) => void, reject: (error: unknown) => void) {
-    this.#resolve = resolve;
-    this.#reject = reject;
-  }
-
-  reply(message: ReplyMessage): boolean {
-    if (message.type === MessageType.Result) this.#resolve(message.output);
-    else if (message.type === MessageType.Error) this.#reject(RpcError.fromWire(message.error));
-    else this.#reject(new RpcError(RpcErrorCode.InternalServerError, `unexpected "${message.type}" for a call`));
-    return true;
-  }
-
-  fail(error: RpcError): void {
-    this.#reject(error);
-  }
-
-  abort(reason: unknown): void {
-    this.#reject(cancelled(reason));
-  }
-}
-
-/**
- * Hands the replies of one subscription to its sink and keeps its cursor: a
- * class like `CallSink`, so each event runs shared prototype code.
- */
-class StreamSink implements RequestSink {
-  readonly #cursor: Cursor;
-  readonly #sink: SubscriptionSink<unknown>;
-
-  constructor(cursor: Cursor, sink: SubscriptionSink<unknown>) {
-    this.#cursor = cursor;
-    this.#sink = sink;
-  }
-
-  reply(message: ReplyMessage): boolean {
-    switch (message.type) {
-      case MessageType.Event:
-        if (message.eventId !== undefined) this.#cursor.lastEventId = message.eventId;
-        this.#sink.next(message.data);
-        return false;
-      case MessageType.Gap:
-        this.#sink.gap({ reason: message.reason });
-        return false;
-      case MessageType.Complete:
-        this.#sink.complete();
-        return true;
-      case MessageType.Error:
-        this.#sink.error(RpcError.fromWire(message.error));
-        return true;
-      case MessageType.Result:
-        this.#sink.error(new RpcError(RpcErrorCode.InternalServerError, 'unexpected "result" for a subscription'));
-        return true;
-    }
-  }
-
-  fail(error: RpcError): void {
-    this.#sink.error(error);
-  }
-
-  abort(): void {
-    this.#sink.abort();
-  }
 }
 
 /**
