@@ -96,18 +96,18 @@ export function createChatRooms(options: ChatRoomsOptions = {}): ChatRooms {
   const typingTimeoutMs = options.typingTimeoutMs ?? DEFAULT_TYPING_TIMEOUT_MS;
   const maxMessages = options.maxMessagesPerRoom ?? DEFAULT_MAX_MESSAGES_PER_ROOM;
   const rooms = new Map<string, Room>();
-  const epoch = randomBytes(6).toString('base64url');
+  /** What every event id of these rooms starts with: a random epoch (base64url, so no dot) and a dot. */
+  const eventIdPrefix = `${randomBytes(6).toString('base64url')}.`;
 
   function eventId(id: number): string {
-    return `${epoch}.${String(id)}`;
+    return `${eventIdPrefix}${String(id)}`;
   }
 
   /** The message number an event id of these rooms names, or `undefined` for any other text. */
   function numberOf(lastEventId: string): number | undefined {
-    const dot = lastEventId.indexOf('.');
-    const digits = lastEventId.slice(dot + 1);
-    if (dot === -1 || lastEventId.slice(0, dot) !== epoch || !/^\d{1,15}$/.test(digits)) return undefined;
-    return Number(digits);
+    if (!lastEventId.startsWith(eventIdPrefix)) return undefined;
+    const digits = lastEventId.slice(eventIdPrefix.length);
+    return /^\d{1,15}$/.test(digits) ? Number(digits) : undefined;
   }
 
   function room(name: string): Room {
