@@ -33,6 +33,20 @@ export default tseslint.config(
     },
   },
   {
+    // Node defines these globals as accessors: every read of one is a slow global load through
+    // a getter, where an imported binding is a constant the compiler folds (docs/performance.md).
+    files: ['packages/server/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'Buffer', message: "import { Buffer } from 'node:buffer'" },
+        { name: 'performance', message: "import { performance } from 'node:perf_hooks'" },
+        { name: 'process', message: "import what you need from 'node:process'" },
+      ],
+    },
+  },
+  {
     // The adapter owns `ws`; tests, fixtures and examples use it as a Node client.
     files: ['packages/server/src/adapters/ws*.ts', 'packages/testing/**', '**/test/**', '**/*.test.ts', '**/*.test-d.ts', 'examples/**', 'bench/**'],
     rules: { 'no-restricted-imports': 'off' },

@@ -1,3 +1,5 @@
+import { nextTick } from 'node:process';
+
 import { encodeFrames, encodeMessage, type Codec, type ServerMessage } from '@wirecall/schema/protocol';
 
 import type { TransportSocket } from './transport.js';
@@ -150,7 +152,7 @@ export class FrameWriter {
   #send(frame: string | Uint8Array): void {
     if (!this.#sentThisTurn) {
       this.#sentThisTurn = true;
-      if (!this.#inOwnTurn && FrameWriter.#inTurn.push(this) === 1) process.nextTick(FrameWriter.#endTurn);
+      if (!this.#inOwnTurn && FrameWriter.#inTurn.push(this) === 1) nextTick(FrameWriter.#endTurn);
     }
     if (this.#socket.bufferedAmount === 0) {
       this.#socket.send(frame);

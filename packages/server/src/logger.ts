@@ -1,3 +1,5 @@
+import { stderr } from 'node:process';
+
 /** Structured details attached to a log entry. */
 export type LogDetails = Readonly<Record<string, unknown>>;
 
@@ -48,7 +50,7 @@ function formatDetails(details: LogDetails): string {
 function writer(level: LogLevel): (message: string, details?: LogDetails) => void {
   return (message, details) => {
     const suffix = details === undefined ? '' : ` ${formatDetails(details)}`;
-    process.stderr.write(`[wirecall] ${level}: ${message}${suffix}\n`);
+    stderr.write(`[wirecall] ${level}: ${message}${suffix}\n`);
   };
 }
 

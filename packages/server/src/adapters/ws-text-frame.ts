@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer';
+
 import * as wsModule from 'ws';
 
 /** The options of `ws`'s `Sender.frame` for a final, unmasked, uncompressed text frame (server to client). */

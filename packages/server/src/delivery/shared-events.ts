@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer';
+
 import type { Schema } from '@wirecall/schema';
 import { encodeEventTail, type Codec } from '@wirecall/schema/protocol';
 

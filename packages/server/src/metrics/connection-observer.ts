@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 import type { Logger } from '../logger.js';
 import type { MetricsRecorder } from './server-metrics.js';
 

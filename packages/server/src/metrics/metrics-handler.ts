@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text.js';

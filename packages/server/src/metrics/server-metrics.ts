@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 
 import type { ProcedureKind } from '@wirecall/schema';
 import { CloseCode } from '@wirecall/schema/protocol';
