@@ -10,7 +10,8 @@ import type { PendingRequest } from './pending-request.js';
 export class RequestRegistry {
   #requests = new Map<string, PendingRequest>();
   /** Requests waiting to be sent, by kind, in the order they became ready: a pump visits only these. */
-  #waiting = { call: new Set<PendingRequest>(), subscription: new Set<PendingRequest>() };
+  readonly #waitingCalls = new Set<PendingRequest>();
+  readonly #waitingSubscriptions = new Set<PendingRequest>();
   #sentCalls = 0;
   #sentSubscriptions = 0;
 
@@ -32,7 +33,7 @@ export class RequestRegistry {
   /** Registers a request; it waits until `markSent`, unless `sending` (the caller sends it at once). */
   add(request: PendingRequest, sending = false): void {
     this.#requests.set(request.id, request);
-    if (!sending) this.#waiting[request.kind].add(request);
+    if (!sending) this.#waitingOf(request.kind).add(request);
   }
 
   get(id: string): PendingRequest | undefined {
@@ -42,7 +43,7 @@ export class RequestRegistry {
   markSent(request: PendingRequest): void {
     if (request.sent) return;
     request.sent = true;
-    this.#waiting[request.kind].delete(request);
+    this.#waitingOf(request.kind).delete(request);
     this.#count(request, 1);
   }
 
@@ -51,7 +52,7 @@ export class RequestRegistry {
     if (!request.sent) return;
     request.sent = false;
     this.#count(request, -1);
-    if (this.#requests.get(request.id) === request) this.#waiting[request.kind].add(request);
+    if (this.#requests.get(request.id) === request) this.#waitingOf(request.kind).add(request);
   }
 
   /** Removes the request and disposes of its timer and listener. Returns it if it was live. */
@@ -66,23 +67,28 @@ export class RequestRegistry {
     this.#requests.delete(request.id);
     // No longer registered, so `markUnsent` does not queue it again.
     if (request.sent) this.markUnsent(request);
-    else this.#waiting[request.kind].delete(request);
+    else this.#waitingOf(request.kind).delete(request);
     request.dispose();
   }
 
   /** Number of requests waiting to be sent (all live requests while disconnected). */
   get unsent(): number {
-    return this.#waiting.call.size + this.#waiting.subscription.size;
+    return this.#waitingCalls.size + this.#waitingSubscriptions.size;
   }
 
   /** Requests of `kind` waiting to be sent, oldest first; safe to mark them sent while iterating. */
   waiting(kind: PendingRequest['kind']): ReadonlySet<PendingRequest> {
-    return this.#waiting[kind];
+    return this.#waitingOf(kind);
   }
 
   /** Every live request, in the order they were issued. */
   all(): PendingRequest[] {
     return [...this.#requests.values()];
+  }
+
+  /** Two fields rather than a record indexed by kind: a lookup by a string key on every call costs more than this branch. */
+  #waitingOf(kind: PendingRequest['kind']): Set<PendingRequest> {
+    return kind === 'call' ? this.#waitingCalls : this.#waitingSubscriptions;
   }
 
   #count(request: PendingRequest, delta: 1 | -1): void {

@@ -93,8 +93,9 @@ export function openSocket(
     events.onOpen();
   });
   const onData = (data: unknown, isText: boolean): void => {
-    // A `Buffer`'s `toString()` decodes UTF-8.
-    if (isText) events.onText(typeof data === 'string' ? data : String(data));
+    // A `Buffer`'s `toString()` decodes UTF-8. Called directly: `String(data)` would look up
+    // `Symbol.toPrimitive` and `toString` on every message (docs/performance.md).
+    if (isText) events.onText(typeof data === 'string' ? data : (data as { toString(): string }).toString());
     else socket.close(CloseCode.UnsupportedData, 'binary frames are not supported');
   };
   if (hasNodeEvents(socket)) {
