@@ -38,11 +38,11 @@ export interface Child<TCommands extends Commands> {
  * through `taskset`, which then execs Node in its place (same pid, same IPC channel).
  */
 export function spawnChild<TCommands extends Commands>(file: string, execArgv: readonly string[], cpu?: number): Child<TCommands> {
-  const stdio = ['ignore', 'inherit', 'inherit', 'ipc'] as const;
-  const child: ChildProcess =
-    cpu === undefined
-      ? fork(file, [], { execArgv: [...execArgv], stdio: [...stdio] })
-      : fork(file, [], { execPath: 'taskset', execArgv: ['-c', String(cpu), process.execPath, ...execArgv], stdio: [...stdio] });
+  const child: ChildProcess = fork(file, [], {
+    execPath: cpu === undefined ? process.execPath : 'taskset',
+    execArgv: cpu === undefined ? [...execArgv] : ['-c', String(cpu), process.execPath, ...execArgv],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pending = new Map<number, { resolve: (value: never) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let exited = false;
