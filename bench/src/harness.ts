@@ -77,7 +77,7 @@ export interface Pinning {
  * CPUs and `taskset` (util-linux) runs; `undefined` otherwise. Left to the
  * scheduler, the two processes of a pair sometimes share one CPU and sometimes
  * not, and on a 2-vCPU VM that alone moves one call's round trip between about
- * 35 and 150 µs (see the README's "CPU placement").
+ * 35 and 150 µs (see "CPU placement" in bench/README.md).
  */
 export function cpuPinning(): Pinning | undefined {
   if (availableParallelism() < 2) return undefined;
