@@ -1,4 +1,4 @@
-import { encodeFrames, encodeMessage, type ClientMessage, type Codec } from '@wirecall/schema/protocol';
+import { BATCH_FLUSH_LENGTH, encodeFrames, encodeMessage, type ClientMessage, type Codec } from '@wirecall/schema/protocol';
 
 /**
  * `RESOLVED.then(flush)` queues the end of a run as one microtask. `queueMicrotask`
@@ -21,8 +21,10 @@ export interface Outbox {
  * write callback, so the client coalesces per microtask: the first message
  * written in a synchronous run leaves at once, so that the server starts on it,
  * and the others written in the same run follow in one batch frame at the end
- * of the run. No timer is on the path. `maxFrameLength` bounds batch frames (it
- * follows the server's limits).
+ * of the run, or earlier whenever `BATCH_FLUSH_LENGTH` of them is queued (so the
+ * server works on one part of a long run while the client writes the next). No
+ * timer is on the path. `maxFrameLength` bounds batch frames (it follows the
+ * server's limits).
  */
 export function createOutbox(codec: Codec, sendFrame: (frame: string) => void, maxFrameLength: () => number): Outbox {
   let queue: string[] = [];
@@ -31,6 +33,10 @@ export function createOutbox(codec: Codec, sendFrame: (frame: string) => void, m
 
   function flush(): void {
     scheduled = false;
+    sendQueued();
+  }
+
+  function sendQueued(): void {
     if (queue.length === 0) return;
     const encoded = queue;
     queue = [];
@@ -48,6 +54,7 @@ export function createOutbox(codec: Codec, sendFrame: (frame: string) => void, m
     }
     queue.push(encoded);
     queuedLength += encoded.length;
+    if (queuedLength >= BATCH_FLUSH_LENGTH) sendQueued();
   }
 
   return {

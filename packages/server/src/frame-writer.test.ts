@@ -1,4 +1,4 @@
-import { jsonCodec } from '@wirecall/schema/protocol';
+import { BATCH_FLUSH_LENGTH, jsonCodec } from '@wirecall/schema/protocol';
 import { describe, expect, it } from 'vitest';
 
 import { FrameWriter } from './frame-writer.js';
@@ -110,6 +110,31 @@ describe('FrameWriter', () => {
     socket.bufferedAmount = 0;
     socket.callbacks[0]?.();
     expect(socket.frames).toEqual(['1', '[2,3]']);
+  });
+
+  it('sends a part of a long turn as soon as BATCH_FLUSH_LENGTH is queued, except behind a write to a backed-up socket', async () => {
+    const socket = new RecordingSocket();
+    const writer = new FrameWriter(socket, jsonCodec, 1024 * 1024);
+    const half = `"${'x'.repeat(BATCH_FLUSH_LENGTH / 2)}"`;
+    writer.writeEncoded('1');
+    writer.writeEncoded(half);
+    expect(socket.frames).toEqual(['1']);
+    writer.writeEncoded(half);
+    expect(socket.frames).toEqual(['1', `[${half},${half}]`]);
+    // The socket backs up: the next part goes with a completion callback, and what follows waits for it, however long it grows.
+    socket.bufferedAmount = 10;
+    writer.writeEncoded('2');
+    writer.writeEncoded(half);
+    writer.writeEncoded(half);
+    expect(socket.frames[2]).toBe(`[2,${half},${half}]`);
+    expect(socket.callbacks).toHaveLength(1);
+    writer.writeEncoded(half);
+    writer.writeEncoded(half);
+    await endOfTurn();
+    expect(socket.frames).toHaveLength(3);
+    socket.bufferedAmount = 0;
+    socket.callbacks[0]?.();
+    expect(socket.frames.slice(3)).toEqual([`[${half},${half}]`]);
   });
 
   it('flushes the socket for a waiter that no write in flight would wake', async () => {

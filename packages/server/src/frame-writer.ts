@@ -1,6 +1,6 @@
 import { nextTick } from 'node:process';
 
-import { encodeFrames, encodeMessage, type Codec, type ServerMessage } from '@wirecall/schema/protocol';
+import { BATCH_FLUSH_LENGTH, encodeFrames, encodeMessage, type Codec, type ServerMessage } from '@wirecall/schema/protocol';
 
 import type { TransportSocket } from './transport.js';
 
@@ -8,9 +8,10 @@ import type { TransportSocket } from './transport.js';
  * Sends messages on one socket. A message written while the socket is idle goes
  * out at once, in its own frame: no timer, no added latency. Messages written
  * after it in the same turn of the event loop are queued and leave together, as
- * one batch frame, when the turn ends (on `process.nextTick`); while the socket
- * is backed up, they wait for its last write to complete instead. Deep pipelines
- * thus get fewer, larger frames while a lone call pays nothing.
+ * one batch frame, when the turn ends (on `process.nextTick`), or as soon as
+ * `BATCH_FLUSH_LENGTH` of them is queued; while the socket is backed up, they
+ * wait for its last write to complete instead. Deep pipelines thus get fewer,
+ * larger frames while a lone call pays nothing.
  *
  * A write to an idle socket passes no completion callback, so Node schedules
  * nothing for it: one `nextTick` ends the turn for every writer that wrote in it
@@ -85,6 +86,8 @@ export class FrameWriter {
     if (this.#sentThisTurn || this.#awaitingWrite) {
       (this.#queue ??= []).push(text);
       this.#queuedBytes += text.length;
+      // A long run goes out in parts, so the client starts on one while the next is written.
+      if (!this.#awaitingWrite && this.#queuedBytes >= BATCH_FLUSH_LENGTH) this.#sendQueued();
     } else {
       this.#send(bytes ?? text);
     }

@@ -83,6 +83,14 @@ export function encodeMessage(message: AnyMessage, codec: Codec): string {
  */
 export const MAX_BATCH_FRAME_LENGTH = 64 * 1024;
 
+/**
+ * Length of queued JSON text (UTF-16 code units) at which a sender sends its
+ * batch before the run of messages ends, so that the receiver starts on it while
+ * the sender goes on. A deep pipeline then keeps both ends busy instead of each
+ * waiting for the other's whole run; at this size the extra frames cost little.
+ */
+export const BATCH_FLUSH_LENGTH = 4 * 1024;
+
 function joinBatch(encoded: readonly string[]): string {
   return encoded.length === 1 ? (encoded[0] as string) : `[${encoded.join(',')}]`;
 }

@@ -39,7 +39,7 @@ export {
 } from './messages.js';
 
 /** Frames */
-export { encodeMessage, encodeFrames, MAX_BATCH_FRAME_LENGTH, MAX_PAYLOAD_DEPTH, MAX_PAYLOAD_VALUES, decodeClientFrame, decodeServerFrame, type DecodedMessage } from './frame.js';
+export { encodeMessage, encodeFrames, MAX_BATCH_FRAME_LENGTH, BATCH_FLUSH_LENGTH, MAX_PAYLOAD_DEPTH, MAX_PAYLOAD_VALUES, decodeClientFrame, decodeServerFrame, type DecodedMessage } from './frame.js';
 export { encodeEventHead, encodeEventTail } from './event-frame.js';
 export { ProtocolError } from './protocol-error.js';
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { closeAction, CloseCode } from './close-codes.js';
 import { jsonCodec, superjsonCodec } from './codec.js';
 import { RpcErrorCode } from './error-codes.js';
-import { MAX_BATCH_FRAME_LENGTH, MAX_PAYLOAD_DEPTH, MAX_PAYLOAD_VALUES } from './frame.js';
+import { BATCH_FLUSH_LENGTH, MAX_BATCH_FRAME_LENGTH, MAX_PAYLOAD_DEPTH, MAX_PAYLOAD_VALUES } from './frame.js';
 import {
   clientMessageSchemas,
   MAX_BATCH_SIZE,
@@ -197,6 +197,7 @@ describe('PROTOCOL.md "Limits" table', () => {
       MAX_BATCH_SIZE,
       MAX_TIMEOUT_MS,
       MAX_BATCH_FRAME_LENGTH,
+      BATCH_FLUSH_LENGTH,
       MAX_META_ENTRIES,
       MAX_PAYLOAD_DEPTH,
       MAX_PAYLOAD_VALUES,
