@@ -1,7 +1,7 @@
 /**
  * Detects CPU used by anything other than the benchmark while it measures, so
- * that a measurement disturbed by another program can be repeated. Linux only
- * (`/proc`); elsewhere it reports nothing.
+ * that a measurement disturbed by another program can be repeated, and reads
+ * the CPU time of one process. Linux only (`/proc`); elsewhere it reports nothing.
  * @module
  */
 import { readFileSync } from 'node:fs';
@@ -21,8 +21,8 @@ function machineBusySeconds(): number | undefined {
   }
 }
 
-/** CPU seconds (user + system) of process `pid`, or 0 once it is gone. */
-function processSeconds(pid: number): number {
+/** CPU seconds (user + system) of process `pid`, or 0 once it is gone or off Linux. */
+export function processSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th.

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 
 import type { ClientCommands } from './client-process.js';
 import { BASELINE_PEER, childExecArgv, cpuPinning, listPeers, loadPeer, modulePath, type Plan } from './harness.js';
-import { createInterferenceMeter } from './interference.js';
+import { createInterferenceMeter, processSeconds } from './interference.js';
 import { spawnChild, type Child } from './ipc.js';
 import { sleep } from './peer.js';
 import { renderMarkdown, renderMedianTables, type PeerReport, type RunReport } from './report.js';
@@ -232,6 +232,20 @@ async function startLoad(id: string, report: PeerReport, { server, client }: Pai
   }
 }
 
+/**
+ * Runs `step` and measures the cores `peer`'s server and client processes used
+ * meanwhile (0 off Linux). In a closed loop, a side well under one core is
+ * waiting for the other: the two take turns instead of overlapping.
+ */
+async function withCores<TValue>(peer: LoadPeer, step: () => Promise<TValue>): Promise<{ value: TValue; server: number; client: number }> {
+  const startedAt = performance.now();
+  const server = processSeconds(peer.server.pid);
+  const client = processSeconds(peer.client.pid);
+  const value = await step();
+  const seconds = (performance.now() - startedAt) / 1000;
+  return { value, server: (processSeconds(peer.server.pid) - server) / seconds, client: (processSeconds(peer.client.pid) - client) / seconds };
+}
+
 /** `peers` rotated left by `by`: each round starts with a different peer. */
 function rotate<TValue>(peers: readonly TValue[], by: number): TValue[] {
   const shift = peers.length === 0 ? 0 : by % peers.length;
@@ -257,17 +271,22 @@ async function runLoad(peers: readonly LoadPeer[]): Promise<void> {
         fail(peer.report, `${step.what} set-up`, error);
       }
     }
-    const results = new Map<LoadPeer, unknown[]>(live.map((peer) => [peer, []]));
+    const results = new Map<LoadPeer, { value: unknown; server: number; client: number }[]>(live.map((peer) => [peer, []]));
     for (let round = 0; round < settings.rounds; round++) {
       for (const peer of rotate([...results.keys()], round)) {
-        const measured = await attempt(peer.report, step.what, () => step.round(peer, settings.plan, settings));
+        const measured = await attempt(peer.report, step.what, () => withCores(peer, () => step.round(peer, settings.plan, settings)));
         if (measured.ok) results.get(peer)?.push(measured.value);
         else results.delete(peer);
       }
     }
     for (const peer of live) {
       const rounds = results.get(peer);
-      if (rounds !== undefined) log(peer.id, step.record(peer.report, rounds));
+      if (rounds !== undefined) {
+        log(peer.id, step.record(peer.report, rounds.map((round) => round.value)));
+        const cores = { server: summarize(rounds.map((round) => round.server)), client: summarize(rounds.map((round) => round.client)) };
+        peer.report.cores[step.what] = cores;
+        log(peer.id, `${step.what}: cores used by the server ${rounds.map((round) => round.server.toFixed(2)).join(' ')}, by the client ${rounds.map((round) => round.client.toFixed(2)).join(' ')}`);
+      }
       try {
         await within(60_000, `${step.what} tear-down`, step.close?.(peer) ?? Promise.resolve());
       } catch (error) {
@@ -380,7 +399,7 @@ async function main(): Promise<void> {
   const reports: PeerReport[] = [];
   for (const id of peerIds) {
     const { label } = await loadPeer(id);
-    reports.push({ id, label, metrics: {}, details: {}, errors: [], interference: [] });
+    reports.push({ id, label, metrics: {}, details: {}, errors: [], interference: [], cores: {} });
   }
 
   if (LOAD_STEPS.some((step) => scenarios.has(step.scenario))) {

@@ -43,6 +43,14 @@ export interface PeerReport {
   readonly errors: string[];
   /** Measurements other programs disturbed even after retries. */
   readonly interference: string[];
+  /** Cores the server and the client process used in each round of a figure (warm-up and window), by figure. */
+  readonly cores: Record<string, CoresUsed>;
+}
+
+/** Cores a peer's two processes used while a figure was measured, over its rounds. */
+export interface CoresUsed {
+  readonly server: Summary;
+  readonly client: Summary;
 }
 
 /** A whole run. */
@@ -122,6 +130,24 @@ export function renderRangeTable(run: RunReport): string {
   );
 }
 
+/**
+ * Median cores each peer's server and client used while a figure was measured.
+ * A side well under one core in a closed loop means the two processes take turns.
+ */
+export function renderCoresTable(run: RunReport): string {
+  const figures = [...new Set(run.peers.flatMap((peer) => Object.keys(peer.cores)))];
+  return table(
+    ['', ...run.peers.map((peer) => peer.label)],
+    figures.map((figure) => [
+      figure,
+      ...run.peers.map((peer) => {
+        const used = peer.cores[figure];
+        return used === undefined ? '–' : `${used.server.median.toFixed(2)} + ${used.client.median.toFixed(2)}`;
+      }),
+    ]),
+  );
+}
+
 /** The whole markdown report of a run. */
 export function renderMarkdown(run: RunReport): string {
   const { machine } = run;
@@ -138,6 +164,9 @@ export function renderMarkdown(run: RunReport): string {
     '## Median [min–max] of the windows',
     '',
     renderRangeTable(run),
+    ...(Object.keys(run.peers[0]?.cores ?? {}).length === 0
+      ? []
+      : ['', '## Cores used while measuring (server + client, median of the rounds)', '', renderCoresTable(run)]),
     ...(errors.length === 0 ? [] : ['', '## Failures', '', ...errors]),
     ...(disturbed.length === 0 ? [] : ['', '## Measurements other programs disturbed', '', ...disturbed]),
     '',
