@@ -81,6 +81,7 @@ describe('example-chat in Chromium', () => {
     await message(ada.page, 'hi ada, grace here').waitFor();
     await sendMessage(ada.page, 'welcome grace');
     await message(grace.page, 'welcome grace').waitFor();
+    await message(ada.page, 'welcome grace').waitFor();
 
     const expected = ['welcome to #general', 'hello from ada', 'hi ada, grace here', 'welcome grace'];
     expect(await messageTexts(ada.page)).toEqual(expected);
@@ -185,6 +186,8 @@ describe('example-chat in Chromium', () => {
     await expect
       .poll(() => rooms.history('ops').map((posted) => posted.text), { timeout: WAIT_MS })
       .toContain('thanks, I am back');
+    // The room has it; the page shows it once the event comes back over the subscription.
+    await message(ada.page, 'thanks, I am back').waitFor();
 
     expect(await messageTexts(ada.page)).toEqual([
       'before the restart',
