@@ -4,7 +4,7 @@
  * the CPU time of one process. Linux only (`/proc`); elsewhere it reports nothing.
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 /** Ticks of `/proc` (USER_HZ), 100 on every common Linux build. */
 const TICKS_PER_SECOND = 100;
@@ -20,6 +20,9 @@ function machineBusySeconds(): number | undefined {
     return undefined;
   }
 }
+
+/** Whether this machine has `/proc`, where {@link processSeconds} reads. */
+export const CAN_READ_PROCESS_TIMES = existsSync('/proc/self/stat');
 
 /** CPU seconds (user + system) of process `pid`, or 0 once it is gone or off Linux. */
 export function processSeconds(pid: number): number {

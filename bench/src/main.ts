@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 
 import type { ClientCommands } from './client-process.js';
 import { BASELINE_PEER, childExecArgv, cpuPinning, listPeers, loadPeer, modulePath, type Plan } from './harness.js';
-import { createInterferenceMeter, processSeconds } from './interference.js';
+import { CAN_READ_PROCESS_TIMES, createInterferenceMeter, processSeconds } from './interference.js';
 import { spawnChild, type Child } from './ipc.js';
 import { sleep } from './peer.js';
 import { renderMarkdown, renderMedianTables, type PeerReport, type RunReport } from './report.js';
@@ -232,18 +232,33 @@ async function startLoad(id: string, report: PeerReport, { server, client }: Pai
   }
 }
 
+/** What a step measured, and the cores the peer's server and client used meanwhile. */
+interface WithCores<TValue> {
+  readonly value: TValue;
+  readonly server: number;
+  readonly client: number;
+}
+
 /**
  * Runs `step` and measures the cores `peer`'s server and client processes used
  * meanwhile (0 off Linux). In a closed loop, a side well under one core is
  * waiting for the other: the two take turns instead of overlapping.
  */
-async function withCores<TValue>(peer: LoadPeer, step: () => Promise<TValue>): Promise<{ value: TValue; server: number; client: number }> {
+async function withCores<TValue>(peer: LoadPeer, step: () => Promise<TValue>): Promise<WithCores<TValue>> {
   const startedAt = performance.now();
   const server = processSeconds(peer.server.pid);
   const client = processSeconds(peer.client.pid);
   const value = await step();
   const seconds = (performance.now() - startedAt) / 1000;
   return { value, server: (processSeconds(peer.server.pid) - server) / seconds, client: (processSeconds(peer.client.pid) - client) / seconds };
+}
+
+function recordCores(peer: LoadPeer, figure: string, rounds: readonly WithCores<unknown>[]): void {
+  const server = rounds.map((round) => round.server);
+  const client = rounds.map((round) => round.client);
+  peer.report.cores[figure] = { server: summarize(server), client: summarize(client) };
+  const each = (cores: readonly number[]): string => cores.map((value) => value.toFixed(2)).join(' ');
+  log(peer.id, `${figure}: cores used by the server ${each(server)}, by the client ${each(client)}`);
 }
 
 /** `peers` rotated left by `by`: each round starts with a different peer. */
@@ -271,7 +286,7 @@ async function runLoad(peers: readonly LoadPeer[]): Promise<void> {
         fail(peer.report, `${step.what} set-up`, error);
       }
     }
-    const results = new Map<LoadPeer, { value: unknown; server: number; client: number }[]>(live.map((peer) => [peer, []]));
+    const results = new Map<LoadPeer, WithCores<unknown>[]>(live.map((peer) => [peer, []]));
     for (let round = 0; round < settings.rounds; round++) {
       for (const peer of rotate([...results.keys()], round)) {
         const measured = await attempt(peer.report, step.what, () => withCores(peer, () => step.round(peer, settings.plan, settings)));
@@ -283,9 +298,7 @@ async function runLoad(peers: readonly LoadPeer[]): Promise<void> {
       const rounds = results.get(peer);
       if (rounds !== undefined) {
         log(peer.id, step.record(peer.report, rounds.map((round) => round.value)));
-        const cores = { server: summarize(rounds.map((round) => round.server)), client: summarize(rounds.map((round) => round.client)) };
-        peer.report.cores[step.what] = cores;
-        log(peer.id, `${step.what}: cores used by the server ${rounds.map((round) => round.server.toFixed(2)).join(' ')}, by the client ${rounds.map((round) => round.client.toFixed(2)).join(' ')}`);
+        if (CAN_READ_PROCESS_TIMES) recordCores(peer, step.what, rounds);
       }
       try {
         await within(60_000, `${step.what} tear-down`, step.close?.(peer) ?? Promise.resolve());

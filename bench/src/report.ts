@@ -164,7 +164,7 @@ export function renderMarkdown(run: RunReport): string {
     '## Median [min–max] of the windows',
     '',
     renderRangeTable(run),
-    ...(Object.keys(run.peers[0]?.cores ?? {}).length === 0
+    ...(run.peers.every((peer) => Object.keys(peer.cores).length === 0)
       ? []
       : ['', '## Cores used while measuring (server + client, median of the rounds)', '', renderCoresTable(run)]),
     ...(errors.length === 0 ? [] : ['', '## Failures', '', ...errors]),
