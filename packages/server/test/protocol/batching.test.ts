@@ -1,8 +1,27 @@
-import { createClient } from '@wirecall/client';
+import { createClient, type Client } from '@wirecall/client';
 import { BATCH_FLUSH_LENGTH } from '@wirecall/schema/protocol';
 import { fixtureContract, rawClient, startFixtureServer } from '@wirecall/testing';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+
+/**
+ * A client of a fresh fixture server, connected, with every frame it sends
+ * from now on recorded (its WebSocket's `send` is wrapped).
+ */
+async function recordingClient(): Promise<{ client: Client<typeof fixtureContract>; frames: string[] }> {
+  const { url } = await startFixtureServer();
+  const frames: string[] = [];
+  class RecordingWebSocket extends WebSocket {
+    override send(data: string): void {
+      frames.push(data);
+      super.send(data);
+    }
+  }
+  const client = createClient(fixtureContract, { url, WebSocket: RecordingWebSocket });
+  await client.ping.query();
+  frames.length = 0;
+  return { client, frames };
+}
 
 describe('batching', () => {
   it('coalesces replies produced while a write is pending into batch frames', async () => {
@@ -64,17 +83,7 @@ describe('batching', () => {
   });
 
   it('sends a long synchronous run of calls in parts while the run goes on, not all at its end', async () => {
-    const { url } = await startFixtureServer();
-    const frames: string[] = [];
-    class RecordingWebSocket extends WebSocket {
-      override send(data: string): void {
-        frames.push(data);
-        super.send(data);
-      }
-    }
-    const client = createClient(fixtureContract, { url, WebSocket: RecordingWebSocket });
-    await client.ping.query();
-    frames.length = 0;
+    const { client, frames } = await recordingClient();
     const pending = Array.from({ length: 600 }, (_, index) => client.add.query({ a: index, b: 1 }));
     // Still inside the run: the first call and every part that reached the flush length have left.
     const sentDuringRun = frames.length;
@@ -95,18 +104,7 @@ describe('batching', () => {
   });
 
   it('sends the first call a client makes in one tick at once, and the others of that tick as one frame', async () => {
-    const { url } = await startFixtureServer();
-    const frames: string[] = [];
-    // Observe what the client sends by wrapping its WebSocket's send.
-    class RecordingWebSocket extends WebSocket {
-      override send(data: string): void {
-        frames.push(data);
-        super.send(data);
-      }
-    }
-    const client = createClient(fixtureContract, { url, WebSocket: RecordingWebSocket });
-    await client.ping.query();
-    frames.length = 0;
+    const { client, frames } = await recordingClient();
     const results = await Promise.all([client.add.query({ a: 1, b: 1 }), client.ping.query(), client.greet.query({ name: 'x' })]);
     expect(results).toEqual([2, 'pong', 'Hello x']);
     expect(frames.map((frame) => JSON.parse(frame) as unknown)).toEqual([
