@@ -131,11 +131,13 @@ export function renderRangeTable(run: RunReport): string {
 }
 
 /**
- * Median cores each peer's server and client used while a figure was measured.
- * A side well under one core in a closed loop means the two processes take turns.
+ * Median cores each peer's server and client used while a figure was measured,
+ * or `undefined` when none was recorded (off Linux, or F alone). A side well
+ * under one core in a closed loop means the two processes take turns.
  */
-export function renderCoresTable(run: RunReport): string {
+export function renderCoresTable(run: RunReport): string | undefined {
   const figures = [...new Set(run.peers.flatMap((peer) => Object.keys(peer.cores)))];
+  if (figures.length === 0) return undefined;
   return table(
     ['', ...run.peers.map((peer) => peer.label)],
     figures.map((figure) => [
@@ -153,6 +155,7 @@ export function renderMarkdown(run: RunReport): string {
   const { machine } = run;
   const errors = run.peers.flatMap((peer) => peer.errors.map((error) => `- ${peer.label}: ${error.split('\n')[0] ?? ''}`));
   const disturbed = run.peers.flatMap((peer) => peer.interference.map((note) => `- ${peer.label}: ${note}`));
+  const cores = renderCoresTable(run);
   return [
     `# Wirecall benchmarks (${run.mode} mode)`,
     '',
@@ -164,9 +167,7 @@ export function renderMarkdown(run: RunReport): string {
     '## Median [min–max] of the windows',
     '',
     renderRangeTable(run),
-    ...(run.peers.every((peer) => Object.keys(peer.cores).length === 0)
-      ? []
-      : ['', '## Cores used while measuring (server + client, median of the rounds)', '', renderCoresTable(run)]),
+    ...(cores === undefined ? [] : ['', '## Cores used while measuring (server + client, median of the rounds)', '', cores]),
     ...(errors.length === 0 ? [] : ['', '## Failures', '', ...errors]),
     ...(disturbed.length === 0 ? [] : ['', '## Measurements other programs disturbed', '', ...disturbed]),
     '',
