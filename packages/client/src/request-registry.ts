@@ -8,7 +8,14 @@ import type { PendingRequest } from './pending-request.js';
  * sent calls are taken out and failed.
  */
 export class RequestRegistry {
-  #requests = new Map<string, PendingRequest>();
+  /**
+   * The live requests: one (a client with one call in flight) in a field, more in a `Map`
+   * made for the second and dropped once they have all ended. A `Map` that goes from one
+   * entry to none reallocates its table (V8 shrinks it), which one call at a time would
+   * pay for on every call.
+   */
+  #sole: PendingRequest | undefined;
+  #more: Map<string, PendingRequest> | undefined;
   /** Requests waiting to be sent, by kind, in the order they became ready: a pump visits only these. */
   readonly #waitingCalls = new Set<PendingRequest>();
   readonly #waitingSubscriptions = new Set<PendingRequest>();
@@ -17,7 +24,7 @@ export class RequestRegistry {
 
   /** Number of live requests. */
   get size(): number {
-    return this.#requests.size;
+    return this.#sole === undefined ? (this.#more?.size ?? 0) : 1;
   }
 
   /** Calls on the wire (sent, not yet answered). */
@@ -32,12 +39,19 @@ export class RequestRegistry {
 
   /** Registers a request; it waits until `markSent`, unless `sending` (the caller sends it at once). */
   add(request: PendingRequest, sending = false): void {
-    this.#requests.set(request.id, request);
+    if (this.#more !== undefined) {
+      this.#more.set(request.id, request);
+    } else if (this.#sole === undefined) {
+      this.#sole = request;
+    } else {
+      this.#more = new Map([[this.#sole.id, this.#sole]]).set(request.id, request);
+      this.#sole = undefined;
+    }
     if (!sending) this.#waitingOf(request.kind).add(request);
   }
 
   get(id: string): PendingRequest | undefined {
-    return this.#requests.get(id);
+    return this.#sole?.id === id ? this.#sole : this.#more?.get(id);
   }
 
   markSent(request: PendingRequest): void {
@@ -52,19 +66,23 @@ export class RequestRegistry {
     if (!request.sent) return;
     request.sent = false;
     this.#count(request, -1);
-    if (this.#requests.get(request.id) === request) this.#waitingOf(request.kind).add(request);
+    if (this.get(request.id) === request) this.#waitingOf(request.kind).add(request);
   }
 
   /** Removes the request and disposes of its timer and listener. Returns it if it was live. */
   delete(id: string): PendingRequest | undefined {
-    const request = this.#requests.get(id);
+    const request = this.get(id);
     if (request !== undefined) this.remove(request);
     return request;
   }
 
   /** Removes a live request (one `get` returned) and disposes of its timer and listener. */
   remove(request: PendingRequest): void {
-    this.#requests.delete(request.id);
+    if (this.#sole === request) {
+      this.#sole = undefined;
+    } else if (this.#more?.delete(request.id) === true && this.#more.size === 0) {
+      this.#more = undefined;
+    }
     // No longer registered, so `markUnsent` does not queue it again.
     if (request.sent) this.markUnsent(request);
     else this.#waitingOf(request.kind).delete(request);
@@ -83,7 +101,8 @@ export class RequestRegistry {
 
   /** Every live request, in the order they were issued. */
   all(): PendingRequest[] {
-    return [...this.#requests.values()];
+    if (this.#sole !== undefined) return [this.#sole];
+    return this.#more === undefined ? [] : [...this.#more.values()];
   }
 
   /** Two fields rather than a record indexed by kind: a lookup by a string key on every call costs more than this branch. */
