@@ -15,12 +15,14 @@ describe('RequestRegistry', () => {
     const registry = new RequestRegistry();
     const [a, b, c] = [request('a'), request('b'), request('c', 'subscription')];
     expect(registry.all()).toEqual([]);
+    registry.add(c);
     registry.add(a, true);
     expect(registry.get('a')).toBe(a);
+    expect(registry.get('c')).toBe(c);
     expect(registry.get('b')).toBeUndefined();
-    expect(registry.size).toBe(1);
+    expect(registry.size).toBe(2);
     registry.add(b, true);
-    registry.add(c);
+    // Calls first, then subscriptions: each kind is sent in its own order.
     expect(registry.all()).toEqual([a, b, c]);
     expect(registry.size).toBe(3);
     expect(registry.delete('a')).toBe(a);

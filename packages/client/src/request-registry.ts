@@ -1,4 +1,5 @@
 import type { PendingRequest } from './pending-request.js';
+import { RequestTable } from './request-table.js';
 
 /**
  * Every live request of a client by id, from the moment it is issued until it
@@ -8,14 +9,9 @@ import type { PendingRequest } from './pending-request.js';
  * sent calls are taken out and failed.
  */
 export class RequestRegistry {
-  /**
-   * The live requests: one (a client with one call in flight) in a field, more in a `Map`
-   * made for the second and dropped once they have all ended. A `Map` that goes from one
-   * entry to none reallocates its table (V8 shrinks it), which one call at a time would
-   * pay for on every call.
-   */
-  #sole: PendingRequest | undefined;
-  #more: Map<string, PendingRequest> | undefined;
+  /** Live requests by kind: a reply is looked up among calls, then subscriptions. */
+  readonly #calls = new RequestTable();
+  readonly #subscriptions = new RequestTable();
   /** Requests waiting to be sent, by kind, in the order they became ready: a pump visits only these. */
   readonly #waitingCalls = new Set<PendingRequest>();
   readonly #waitingSubscriptions = new Set<PendingRequest>();
@@ -24,7 +20,7 @@ export class RequestRegistry {
 
   /** Number of live requests. */
   get size(): number {
-    return this.#sole === undefined ? (this.#more?.size ?? 0) : 1;
+    return this.#calls.size + this.#subscriptions.size;
   }
 
   /** Calls on the wire (sent, not yet answered). */
@@ -39,19 +35,12 @@ export class RequestRegistry {
 
   /** Registers a request; it waits until `markSent`, unless `sending` (the caller sends it at once). */
   add(request: PendingRequest, sending = false): void {
-    if (this.#more !== undefined) {
-      this.#more.set(request.id, request);
-    } else if (this.#sole === undefined) {
-      this.#sole = request;
-    } else {
-      this.#more = new Map([[this.#sole.id, this.#sole]]).set(request.id, request);
-      this.#sole = undefined;
-    }
+    this.#tableOf(request.kind).add(request);
     if (!sending) this.#waitingOf(request.kind).add(request);
   }
 
   get(id: string): PendingRequest | undefined {
-    return this.#sole?.id === id ? this.#sole : this.#more?.get(id);
+    return this.#calls.get(id) ?? this.#subscriptions.get(id);
   }
 
   markSent(request: PendingRequest): void {
@@ -66,7 +55,7 @@ export class RequestRegistry {
     if (!request.sent) return;
     request.sent = false;
     this.#count(request, -1);
-    if (this.get(request.id) === request) this.#waitingOf(request.kind).add(request);
+    if (this.#tableOf(request.kind).get(request.id) === request) this.#waitingOf(request.kind).add(request);
   }
 
   /** Removes the request and disposes of its timer and listener. Returns it if it was live. */
@@ -78,11 +67,7 @@ export class RequestRegistry {
 
   /** Removes a live request (one `get` returned) and disposes of its timer and listener. */
   remove(request: PendingRequest): void {
-    if (this.#sole === request) {
-      this.#sole = undefined;
-    } else if (this.#more?.delete(request.id) === true && this.#more.size === 0) {
-      this.#more = undefined;
-    }
+    this.#tableOf(request.kind).remove(request);
     // No longer registered, so `markUnsent` does not queue it again.
     if (request.sent) this.markUnsent(request);
     else this.#waitingOf(request.kind).delete(request);
@@ -99,15 +84,18 @@ export class RequestRegistry {
     return this.#waitingOf(kind);
   }
 
-  /** Every live request, in the order they were issued. */
+  /** Every live request: the calls, then the subscriptions, each in the order they were issued. */
   all(): PendingRequest[] {
-    if (this.#sole !== undefined) return [this.#sole];
-    return this.#more === undefined ? [] : [...this.#more.values()];
+    return [...this.#calls.values(), ...this.#subscriptions.values()];
   }
 
   /** Two fields rather than a record indexed by kind: a lookup by a string key on every call costs more than this branch. */
   #waitingOf(kind: PendingRequest['kind']): Set<PendingRequest> {
     return kind === 'call' ? this.#waitingCalls : this.#waitingSubscriptions;
+  }
+
+  #tableOf(kind: PendingRequest['kind']): RequestTable {
+    return kind === 'call' ? this.#calls : this.#subscriptions;
   }
 
   #count(request: PendingRequest, delta: 1 | -1): void {
