@@ -69,6 +69,7 @@ export {
   type EventLogOptions,
   type EventLogSubscribeOptions,
 } from './delivery/event-log.js';
+export { pushIterable, type PushCursor } from './delivery/push-source.js';
 export { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './delivery/session-store.js';
 export { GapReason } from '@wirecall/schema/protocol';
 

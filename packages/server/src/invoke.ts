@@ -170,6 +170,7 @@ export async function openSubscription(
               return item === undefined ? undefined : check(item);
             },
             watch: push.watch,
+            ended: push.ended,
           },
         }),
     next() {

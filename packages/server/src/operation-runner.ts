@@ -299,6 +299,8 @@ export class OperationRunner {
               const item = taken ?? push.take();
               taken = undefined;
               if (item === undefined) {
+                // A source that ended (e.g. its log was closed) completes through `next()` below.
+                if (push.ended()) break;
                 push.watch(drain);
                 return;
               }

@@ -1,7 +1,7 @@
 import { GapReason } from '@wirecall/schema/protocol';
 import { nanoid } from 'nanoid';
 
-import { PUSH_SOURCE, type PushSource } from './push-source.js';
+import { pushIterable } from './push-source.js';
 import { Gap, Tracked } from './tracked.js';
 
 /** Retention of an in-memory event log. */
@@ -113,67 +113,46 @@ export function createEventLog<TEvent>(options: EventLogOptions = {}): EventLog<
     let done = false;
     const waiter: Waiter = { wake: undefined, listed: false };
 
-    const stop = (): IteratorReturnResult<undefined> => {
-      done = true;
-      signal?.removeEventListener('abort', stop);
-      const { wake } = waiter;
-      waiter.wake = undefined;
-      if (waiter.listed) waiters.delete(waiter);
-      waiter.listed = false;
-      wake?.();
-      return { done: true, value: undefined };
-    };
-    signal?.addEventListener('abort', stop, { once: true });
-    if (signal?.aborted === true) stop();
-
-    /** The next item if one is ready: a pending gap, a gap for falling behind, or the next event. */
-    function take(): Tracked<TEvent> | Gap | undefined {
-      if (done) return undefined;
-      if (pendingGap !== undefined) {
-        const item = pendingGap;
-        pendingGap = undefined;
-        return item;
-      }
-      // No pruning here (`publish` and `subscribe` do it): an event still held is delivered, however old.
-      if (cursor < first) {
-        // Fell behind the retention while not reading: say so, and go on live.
-        cursor = next;
-        return new Gap(GapReason.Expired);
-      }
-      if (cursor === next) return undefined;
-      const entry = ring[cursor % capacity] as Entry<TEvent>;
-      cursor += 1;
-      return entry.tracked;
-    }
-
-    function watch(onReady: () => void): void {
-      if (done) {
-        onReady();
-        return;
-      }
-      waiter.wake = onReady;
-      if (!waiter.listed) {
-        waiter.listed = true;
-        waiters.add(waiter);
-      }
-    }
-
-    async function nextItem(): Promise<IteratorResult<Tracked<TEvent> | Gap, undefined>> {
-      for (;;) {
-        const item = take();
-        if (item !== undefined) return { done: false, value: item };
-        if (done) return { done: true, value: undefined };
-        await new Promise<void>(watch);
-      }
-    }
-
-    const push: PushSource<Tracked<TEvent> | Gap> = { take, watch };
-    const iterator: AsyncIterator<Tracked<TEvent> | Gap, undefined> & { readonly [PUSH_SOURCE]: typeof push } = {
-      next: nextItem,
-      return: () => Promise.resolve(stop()),
-      [PUSH_SOURCE]: push,
-    };
-    return { [Symbol.asyncIterator]: () => iterator };
+    return pushIterable<Tracked<TEvent> | Gap>(
+      {
+        /** The next item if one is ready: a pending gap, a gap for falling behind, or the next event. */
+        take() {
+          if (done) return undefined;
+          if (pendingGap !== undefined) {
+            const item = pendingGap;
+            pendingGap = undefined;
+            return item;
+          }
+          // No pruning here (`publish` and `subscribe` do it): an event still held is delivered, however old.
+          if (cursor < first) {
+            // Fell behind the retention while not reading: say so, and go on live.
+            cursor = next;
+            return new Gap(GapReason.Expired);
+          }
+          if (cursor === next) return undefined;
+          const entry = ring[cursor % capacity] as Entry<TEvent>;
+          cursor += 1;
+          return entry.tracked;
+        },
+        watch(onReady) {
+          waiter.wake = onReady;
+          if (!waiter.listed) {
+            waiter.listed = true;
+            waiters.add(waiter);
+          }
+        },
+        ended: () => done,
+        stop() {
+          done = true;
+          const { wake } = waiter;
+          waiter.wake = undefined;
+          if (waiter.listed) waiters.delete(waiter);
+          waiter.listed = false;
+          wake?.();
+        },
+      },
+      signal,
+    );
   }
 
   return {
