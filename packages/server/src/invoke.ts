@@ -169,8 +169,10 @@ export async function openSubscription(
               if (item instanceof Tracked && eventSchema !== undefined) return validateShared(item, eventSchema, checkTracked);
               return item === undefined ? undefined : check(item);
             },
-            watch: push.watch,
-            ended: push.ended,
+            watch: (onReady) => {
+              push.watch(onReady);
+            },
+            ended: () => push.ended(),
           },
         }),
     next() {

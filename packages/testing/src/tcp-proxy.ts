@@ -22,6 +22,10 @@ export interface TcpProxy {
   readonly cutAfter: (bytes: number) => void;
   /** Number of client connections accepted so far. */
   readonly accepted: () => number;
+  /** The proxy's own port. */
+  readonly port: number;
+  /** Sends the connections accepted from now on to `127.0.0.1:targetPort` (another server instance). */
+  readonly retarget: (targetPort: number) => void;
 }
 
 /** Starts a proxy to `127.0.0.1:targetPort`, closed when the test finishes. */
@@ -30,6 +34,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   let frozen = false;
   let accepted = 0;
   let budget: number | undefined;
+  let target = targetPort;
   const dropAll = (): void => {
     for (const [client, upstream] of pairs) {
       client.destroy();
@@ -38,7 +43,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   };
   const server = createServer((client) => {
     accepted += 1;
-    const upstream = connect(targetPort, '127.0.0.1');
+    const upstream = connect(target, '127.0.0.1');
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
     const forward = (from: Socket, to: Socket): void => {
@@ -74,8 +79,13 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       });
     });
   });
+  const { port } = server.address() as AddressInfo;
   return {
-    url: `ws://127.0.0.1:${String((server.address() as AddressInfo).port)}/`,
+    url: `ws://127.0.0.1:${String(port)}/`,
+    port,
+    retarget(next) {
+      target = next;
+    },
     freeze() {
       frozen = true;
     },

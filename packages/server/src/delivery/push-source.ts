@@ -23,7 +23,8 @@ export function pushSourceOf<TItem>(iterator: object): PushSource<TItem> | undef
 /**
  * One subscriber's place in an event log, for {@link pushIterable}. Implement it
  * to write an event log of your own (over Redis, a database, a message bus)
- * whose subscribers the server feeds without a promise per event.
+ * whose subscribers the server feeds without a promise per event. Its methods
+ * are called on the cursor (a class works).
  */
 export interface PushCursor<TItem> {
   /** The next item if one is ready now; `undefined` when the subscriber must wait, or has ended. */
@@ -71,7 +72,9 @@ export function pushIterable<TItem>(cursor: PushCursor<TItem>, signal?: AbortSig
       const item = cursor.take();
       if (item !== undefined) return { done: false, value: item };
       if (cursor.ended()) return { done: true, value: undefined };
-      await new Promise<void>(cursor.watch);
+      await new Promise<void>((resolve) => {
+        cursor.watch(resolve);
+      });
     }
   }
 

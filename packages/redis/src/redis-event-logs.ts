@@ -1,0 +1,73 @@
+import { stderrLogger } from '@wirecall/server';
+
+import { DEFAULT_REDIS_LOCAL_EVENTS, DEFAULT_REDIS_MAX_EVENTS, positiveInteger, type RedisEventLogsOptions } from './options.js';
+import { StreamLog, type LogContext, type RedisEventLog } from './stream-log.js';
+import { StreamReader } from './stream-reader.js';
+
+/** The event logs of one process on one Redis: one blocking connection reads them all. */
+export interface RedisEventLogs {
+  /**
+   * The event log on the stream `key`; the same object for the same key. A log
+   * costs nothing in Redis or in this process until it is published to or
+   * subscribed to, and nothing here once its last subscriber leaves.
+   */
+  readonly log: <TEvent>(key: string) => RedisEventLog<TEvent>;
+  /**
+   * Ends every subscription (their clients' subscriptions complete) and closes
+   * the blocking connection. Publishing afterwards fails. The `redis` connection
+   * of the options stays open.
+   */
+  readonly close: () => Promise<void>;
+}
+
+/**
+ * Event logs shared by every server instance on one Redis, each on a Redis
+ * stream: an event published on one instance reaches the subscribers of all,
+ * and a client that reconnects to another instance resumes where it left off
+ * (event ids are the stream's entry ids).
+ *
+ * @example
+ * const logs = createRedisEventLogs({ redis: new Redis(process.env.REDIS_URL) });
+ * const room = (name: string) => logs.log<Message>(`chat:${name}`);
+ * const handlers = {
+ *   send: async ({ input }) => { await room(input.room).publish(toMessage(input)); },
+ *   messages: ({ input, lastEventId, signal }) => room(input.room).subscribe({ lastEventId, signal }),
+ * };
+ */
+export function createRedisEventLogs(options: RedisEventLogsOptions): RedisEventLogs {
+  const logger = options.logger ?? stderrLogger;
+  let closed = false;
+  const reader = new StreamReader(options.redis, logger);
+  const context: LogContext = {
+    commands: options.redis,
+    logger,
+    maxEvents: positiveInteger(options.maxEvents ?? DEFAULT_REDIS_MAX_EVENTS, 'maxEvents'),
+    maxAgeMs: options.maxAgeMs === undefined ? undefined : positiveInteger(options.maxAgeMs, 'maxAgeMs'),
+    localEvents: positiveInteger(options.localEvents ?? DEFAULT_REDIS_LOCAL_EVENTS, 'localEvents'),
+    read: (log) => {
+      reader.add(log);
+    },
+    unread: (log) => {
+      reader.remove(log);
+    },
+    closed: () => closed,
+  };
+  const logs = new Map<string, StreamLog<unknown>>();
+
+  return {
+    log<TEvent>(key: string): RedisEventLog<TEvent> {
+      let log = logs.get(key);
+      if (log === undefined) {
+        log = new StreamLog<unknown>(key, context);
+        logs.set(key, log);
+      }
+      return log as StreamLog<TEvent>;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const log of logs.values()) log.end();
+      await reader.close();
+    },
+  };
+}
