@@ -36,14 +36,18 @@ export interface RedisEventLogs {
  */
 export function createRedisEventLogs(options: RedisEventLogsOptions): RedisEventLogs {
   const logger = options.logger ?? stderrLogger;
+  const maxEvents = positiveInteger(options.maxEvents ?? DEFAULT_REDIS_MAX_EVENTS, 'maxEvents');
+  const maxAgeMs = options.maxAgeMs === undefined ? undefined : positiveInteger(options.maxAgeMs, 'maxAgeMs');
+  const localEvents = positiveInteger(options.localEvents ?? DEFAULT_REDIS_LOCAL_EVENTS, 'localEvents');
   let closed = false;
+  // Opens the blocking connection: after the options are checked.
   const reader = new StreamReader(options.redis, logger);
   const context: LogContext = {
     commands: options.redis,
     logger,
-    maxEvents: positiveInteger(options.maxEvents ?? DEFAULT_REDIS_MAX_EVENTS, 'maxEvents'),
-    maxAgeMs: options.maxAgeMs === undefined ? undefined : positiveInteger(options.maxAgeMs, 'maxAgeMs'),
-    localEvents: positiveInteger(options.localEvents ?? DEFAULT_REDIS_LOCAL_EVENTS, 'localEvents'),
+    maxEvents,
+    maxAgeMs,
+    localEvents,
     read: (log) => {
       reader.add(log);
     },

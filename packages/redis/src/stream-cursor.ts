@@ -25,8 +25,8 @@ export class StreamCursor<TEvent> implements PushCursor<Tracked<TEvent> | Gap> {
   #pageIndex = 0;
   /** Id of the page's last entry, where `#after` moves once the page is taken. */
   #pageEnd: string | undefined;
-  /** Whether Redis held nothing after the last page when it was read. */
-  #caughtUp = false;
+  /** Set when Redis held nothing after `#after`: read it again only once the log has news (its next `notify`). */
+  #waitingForLog = false;
   #fetching = false;
   #retry: ReturnType<typeof setTimeout> | undefined;
   #gap: Gap | undefined;
@@ -97,8 +97,7 @@ export class StreamCursor<TEvent> implements PushCursor<Tracked<TEvent> | Gap> {
       this.#skipThrough = this.#after;
       return this.take();
     }
-    // Caught up with Redis while the log has not begun reading: its start wakes this cursor.
-    if (!this.#fetching && (!this.#caughtUp || log.reading)) void this.#fetch(this.#after);
+    if (!this.#fetching && !this.#waitingForLog) void this.#fetch(this.#after);
     return undefined;
   }
 
@@ -108,6 +107,7 @@ export class StreamCursor<TEvent> implements PushCursor<Tracked<TEvent> | Gap> {
     try {
       page = await this.#log.readAfter(after);
     } catch (error) {
+      if (this.#ended) return;
       this.#log.reportFailedRead(error);
       this.#retry = setTimeout(() => {
         this.#fetching = false;
@@ -123,7 +123,8 @@ export class StreamCursor<TEvent> implements PushCursor<Tracked<TEvent> | Gap> {
     } else {
       this.#page = page.events;
       this.#pageEnd = page.lastId;
-      this.#caughtUp = !page.more;
+      // Caught up with Redis, the log not yet there (it is starting, or has not read as far): wait for it.
+      this.#waitingForLog = page.lastId === undefined || page.lastId === after;
       this.#verified = true;
     }
     this.notify();
@@ -145,8 +146,9 @@ export class StreamCursor<TEvent> implements PushCursor<Tracked<TEvent> | Gap> {
     return this.#ended;
   }
 
-  /** Calls the pending `watch`, if any. */
+  /** Calls the pending `watch`, if any: the log read more, started, or a read of Redis came back. */
   notify(): void {
+    this.#waitingForLog = false;
     const wake = this.#wake;
     if (wake === undefined) return;
     this.#wake = undefined;

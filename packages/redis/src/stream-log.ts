@@ -13,8 +13,6 @@ export interface Page<TEvent> {
   readonly events: readonly Tracked<TEvent>[];
   /** Id of the last entry read (an entry that holds no event included), or `undefined` if none followed. */
   readonly lastId: string | undefined;
-  /** Whether Redis may hold more after `lastId`. */
-  readonly more: boolean;
 }
 
 /** What the logs of one `createRedisEventLogs` share. */
@@ -103,11 +101,6 @@ export class StreamLog<TEvent> implements RedisEventLog<TEvent> {
     const [newest] = await this.#context.commands.xrevrange(this.key, '+', '-', 'COUNT', 1);
     return newest?.[0];
   };
-
-  /** Whether this process reads the stream, so that a subscriber can wait here for what follows. */
-  get reading(): boolean {
-    return this.#completeAfter !== undefined;
-  }
 
   /** The event of local sequence number `seq` (between `first` and `next`). */
   held(seq: number): Tracked<TEvent> {
@@ -212,6 +205,6 @@ export class StreamLog<TEvent> implements RedisEventLog<TEvent> {
       const event = decodeEvent(fields);
       if (event !== NOT_AN_EVENT) events.push(new Tracked(id, event as TEvent));
     }
-    return { events, lastId: entries.at(-1)?.[0], more: entries.length > PAGE_SIZE };
+    return { events, lastId: entries.at(-1)?.[0] };
   }
 }

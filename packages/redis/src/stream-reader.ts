@@ -30,7 +30,8 @@ export class StreamReader {
   /** Bumped when a stream is added; the read in progress covers `#readingVersion`. */
   #version = 0;
   #readingVersion = 0;
-  #blockingId: number | undefined;
+  /** The blocking connection's client id, for `CLIENT UNBLOCK`; `null` if Redis refused to tell it. */
+  #blockingId: number | null | undefined;
   #interrupting = false;
   #idle: (() => void) | undefined;
   #closed = false;
@@ -42,10 +43,12 @@ export class StreamReader {
     this.#blocking = commands.duplicate();
     // Its failures reach the read that was waiting on it, which reports them.
     this.#blocking.on('error', () => undefined);
-    // A new connection has a new client id.
-    this.#blocking.on('close', () => {
+    // A new connection has a new client id (and one that was refused may be had now).
+    const forgetId = (): void => {
       this.#blockingId = undefined;
-    });
+    };
+    this.#blocking.on('close', forgetId);
+    this.#blocking.on('ready', forgetId);
     this.#running = this.#run();
   }
 
@@ -84,7 +87,7 @@ export class StreamReader {
       this.#readingVersion = this.#version;
       let reply: [key: string, entries: StreamEntry[]][] | null;
       try {
-        this.#blockingId ??= (await this.#blocking.client('ID'));
+        if (this.#blockingId === undefined) this.#blockingId = await this.#clientId();
         reply = await this.#blocking.xread(
           'COUNT',
           READ_COUNT,
@@ -109,6 +112,17 @@ export class StreamReader {
     }
   }
 
+  /** The blocking connection's client id, or `null` when it cannot be had (e.g. an ACL that denies CLIENT). */
+  async #clientId(): Promise<number | null> {
+    try {
+      return await this.#blocking.client('ID');
+    } catch (error) {
+      if (this.#isClosed()) return null;
+      this.#logger.error(`could not get the id of the blocking connection: streams added are read within ${String(BLOCK_MS)} ms`, { error });
+      return null;
+    }
+  }
+
   /** Whether `close` was called (read afresh after an await, which narrowing does not see). */
   #isClosed(): boolean {
     return this.#closed;
@@ -121,6 +135,7 @@ export class StreamReader {
     try {
       for (let attempt = 0; attempt < UNBLOCK_ATTEMPTS && !this.#closed && this.#readingVersion !== this.#version; attempt += 1) {
         const id = this.#blockingId;
+        if (id === null) return;
         // 0 when the read has not reached Redis yet (or has just returned): try again shortly.
         if (id !== undefined && (await this.#commands.client('UNBLOCK', id)) === 1) return;
         await delay(UNBLOCK_RETRY_MS);

@@ -102,6 +102,27 @@ describe('Redis event logs', () => {
     expect(quiet).toBeDefined();
   });
 
+  it('still read every stream when Redis refuses CLIENT (an ACL): a stream added later is read when the waiting read times out', async () => {
+    await redis.connect().acl('SETUSER', 'noclient', 'on', 'nopass', '~*', '&*', '+@all', '-client');
+    const errors: string[] = [];
+    const logs = eventLogs(redis.connect(undefined, { username: 'noclient', password: 'x' }), {
+      logger: { error: (message) => errors.push(message), warn: () => undefined },
+    });
+    const first = logs.log<Note>(uniqueKey());
+    const early = subscriber(first.subscribe());
+    await first.lastEventId();
+    const id = await first.publish({ n: 1 });
+    await expect(take(early, 1)).resolves.toEqual([{ id, data: { n: 1 } }]);
+    const second = logs.log<Note>(uniqueKey());
+    const late = subscriber(second.subscribe());
+    await second.lastEventId();
+    const lateId = await second.publish({ n: 2 });
+
+    // The read that waited on the first stream runs out after 5 s, and the next one includes the second.
+    await expect(take(late, 1, 8000)).resolves.toEqual([{ id: lateId, data: { n: 2 } }]);
+    expect(errors).toContain('could not get the id of the blocking connection: streams added are read within 5000 ms');
+  }, 10_000);
+
   it('skip an entry that holds no event, with a warning', async () => {
     const key = uniqueKey();
     const connection = redis.connect();

@@ -13,7 +13,7 @@ const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 export interface RedisServer {
   readonly port: number;
   /** A connection to it, closed after the file's tests; `port` to connect through something else (a proxy). */
-  readonly connect: (port?: number) => Redis;
+  readonly connect: (port?: number, user?: { readonly username: string; readonly password: string }) => Redis;
 }
 
 async function freePort(): Promise<number> {
@@ -78,8 +78,8 @@ export function useRedisServer(): RedisServer {
       if (started === undefined) throw new Error('the Redis server is not started yet');
       return started.port;
     },
-    connect(port) {
-      const connection = new Redis({ host: '127.0.0.1', port: port ?? this.port, lazyConnect: false, maxRetriesPerRequest: 3 });
+    connect(port, user) {
+      const connection = new Redis(port ?? this.port, '127.0.0.1', { maxRetriesPerRequest: 3, ...user });
       connections.push(connection);
       return connection;
     },
