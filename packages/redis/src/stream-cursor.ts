@@ -111,7 +111,7 @@ export class StreamCursor<TEvent> implements PushCursor<Tracked<TEvent> | Gap> {
       this.#log.reportFailedRead(error);
       this.#retry = setTimeout(() => {
         this.#fetching = false;
-        this.notify();
+        this.#wakeWatcher();
       }, RETRY_MS);
       return;
     }
@@ -127,7 +127,7 @@ export class StreamCursor<TEvent> implements PushCursor<Tracked<TEvent> | Gap> {
       this.#waitingForLog = page.lastId === undefined || page.lastId === after;
       this.#verified = true;
     }
-    this.notify();
+    this.#wakeWatcher();
   }
 
   /** Goes on with what the log reads from now on. */
@@ -146,9 +146,14 @@ export class StreamCursor<TEvent> implements PushCursor<Tracked<TEvent> | Gap> {
     return this.#ended;
   }
 
-  /** Calls the pending `watch`, if any: the log read more, started, or a read of Redis came back. */
+  /** The log has news (it started, or read more): wakes the subscriber, which may read Redis again. */
   notify(): void {
     this.#waitingForLog = false;
+    this.#wakeWatcher();
+  }
+
+  /** Calls the pending `watch`, if any. */
+  #wakeWatcher(): void {
     const wake = this.#wake;
     if (wake === undefined) return;
     this.#wake = undefined;
@@ -166,6 +171,6 @@ export class StreamCursor<TEvent> implements PushCursor<Tracked<TEvent> | Gap> {
     this.#ended = true;
     clearTimeout(this.#retry);
     this.#log.detach(this);
-    this.notify();
+    this.#wakeWatcher();
   }
 }

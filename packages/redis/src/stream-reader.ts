@@ -43,12 +43,10 @@ export class StreamReader {
     this.#blocking = commands.duplicate();
     // Its failures reach the read that was waiting on it, which reports them.
     this.#blocking.on('error', () => undefined);
-    // A new connection has a new client id (and one that was refused may be had now).
-    const forgetId = (): void => {
+    // A new connection has a new client id.
+    this.#blocking.on('close', () => {
       this.#blockingId = undefined;
-    };
-    this.#blocking.on('close', forgetId);
-    this.#blocking.on('ready', forgetId);
+    });
     this.#running = this.#run();
   }
 
@@ -112,12 +110,16 @@ export class StreamReader {
     }
   }
 
-  /** The blocking connection's client id, or `null` when it cannot be had (e.g. an ACL that denies CLIENT). */
+  /**
+   * The blocking connection's client id, or `null` when Redis refuses to tell it
+   * (an ACL that denies CLIENT). Other failures (the connection) throw, and the
+   * read is retried.
+   */
   async #clientId(): Promise<number | null> {
     try {
       return await this.#blocking.client('ID');
     } catch (error) {
-      if (this.#isClosed()) return null;
+      if (this.#isClosed() || !(error instanceof Error) || error.name !== 'ReplyError') throw error;
       this.#logger.error(`could not get the id of the blocking connection: streams added are read within ${String(BLOCK_MS)} ms`, { error });
       return null;
     }

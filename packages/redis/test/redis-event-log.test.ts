@@ -74,6 +74,30 @@ describe('Redis event logs', () => {
     expect(next).toEqual(readers.map(() => [{ id, data: { n: 500 } }]));
   });
 
+  it('let a subscriber that has read all Redis holds wait for the instance\'s reader, not read Redis again and again', async () => {
+    const key = uniqueKey();
+    const connection = redis.connect();
+    const log = eventLogs(connection).log<Note>(key);
+    const first = await log.publish({ n: 1 });
+    const second = await log.publish({ n: 2 });
+    const live = subscriber(log.subscribe());
+    await log.lastEventId();
+    // The instance now holds everything after `second`; with `second` deleted, Redis holds nothing after `first`.
+    await connection.xdel(key, second);
+    const xranges = async () => Number(/cmdstat_xrange:calls=(\d+)/.exec(await connection.info('commandstats'))?.[1] ?? 0);
+    const before = await xranges();
+    const resumed = subscriber(log.subscribe({ lastEventId: first }));
+    const pending = resumed.next();
+    // Round trips during which a subscriber that kept asking would ask again each time.
+    for (let turn = 0; turn < 20; turn += 1) await connection.ping();
+    const asked = (await xranges()) - before;
+    const third = await log.publish({ n: 3 });
+
+    await expect(withTimeout(pending, 2000, 'the resumed subscriber')).resolves.toEqual({ done: false, value: expect.objectContaining({ id: third }) });
+    await expect(take(live, 1)).resolves.toEqual([{ id: third, data: { n: 3 } }]);
+    expect(asked).toBe(1);
+  });
+
   it('let a subscriber that falls behind what the instance holds continue from Redis, without a gap', async () => {
     const log = eventLogs(redis.connect(), { localEvents: 8 }).log<Note>(uniqueKey());
     const slow = subscriber(log.subscribe());
