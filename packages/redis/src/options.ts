@@ -11,7 +11,11 @@ export interface RedisEventLogsOptions {
   readonly redis: Redis;
   /** Events each stream keeps for replay, at least (`XADD … MAXLEN ~`: Redis trims in whole nodes). Default 1000. */
   readonly maxEvents?: number;
-  /** Events older than this (ms) are trimmed on the next publish (`XTRIM … MINID ~`). Default: no age limit. */
+  /**
+   * Events older than this (ms) are trimmed on the next publish (`XTRIM … MINID ~`,
+   * Redis 6.2+). Entry ids carry Redis's clock and the bound is taken from this
+   * process's, so keep the clocks in sync. Default: no age limit.
+   */
   readonly maxAgeMs?: number;
   /**
    * Events of each stream held in this process while it has subscribers here:
