@@ -7,9 +7,11 @@ import { StreamReader } from './stream-reader.js';
 /** The event logs of one process on one Redis: one blocking connection reads them all. */
 export interface RedisEventLogs {
   /**
-   * The event log on the stream `key`; the same object for the same key. A log
-   * costs nothing in Redis or in this process until it is published to or
-   * subscribed to, and nothing here once its last subscriber leaves.
+   * The event log on the stream `key`: the same object for the same key for as
+   * long as anything holds it (your code, or a subscriber). A log costs nothing
+   * in Redis until it is published to or subscribed to; in this process, it holds
+   * events only while it has subscribers here, and is collected with its entry
+   * here once nothing refers to it (so a key per user or per document is fine).
    */
   readonly log: <TEvent>(key: string) => RedisEventLog<TEvent>;
   /**
@@ -56,21 +58,26 @@ export function createRedisEventLogs(options: RedisEventLogsOptions): RedisEvent
     },
     closed: () => closed,
   };
-  const logs = new Map<string, StreamLog<unknown>>();
+  // Weakly: a log nobody holds has no subscribers (they hold it), and is forgotten when collected.
+  const logs = new Map<string, WeakRef<StreamLog<unknown>>>();
+  const collected = new FinalizationRegistry<string>((key) => {
+    if (logs.get(key)?.deref() === undefined) logs.delete(key);
+  });
 
   return {
     log<TEvent>(key: string): RedisEventLog<TEvent> {
-      let log = logs.get(key);
+      let log = logs.get(key)?.deref();
       if (log === undefined) {
         log = new StreamLog<unknown>(key, context);
-        logs.set(key, log);
+        logs.set(key, new WeakRef(log));
+        collected.register(log, key);
       }
       return log as StreamLog<TEvent>;
     },
     async close() {
       if (closed) return;
       closed = true;
-      for (const log of logs.values()) log.end();
+      for (const log of logs.values()) log.deref()?.end();
       await reader.close();
     },
   };

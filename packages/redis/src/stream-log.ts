@@ -32,6 +32,13 @@ export interface LogContext {
 /** The id before every entry: where reading begins on a stream that is empty (or does not exist yet). */
 export const STREAM_START = '0-0';
 
+let generations = 0;
+/** A generation no log of this process had before (a log of the same key may replace a collected one). */
+function nextGeneration(): number {
+  generations += 1;
+  return generations;
+}
+
 /** Entries a subscriber reads from Redis at a time. */
 const PAGE_SIZE = 256;
 /** Wait before asking Redis again after a failed command. */
@@ -76,8 +83,8 @@ export class StreamLog<TEvent> implements RedisEventLog<TEvent> {
   #completeAfter: string | undefined;
   /** Where reading began: the stream's newest id then, or `STREAM_START`. `undefined` while not reading. */
   startedAt: string | undefined;
-  /** Bumped whenever reading starts or stops: a reply for an earlier generation is dropped. */
-  generation = 0;
+  /** Changes whenever reading starts or stops, unique across logs: a reply read for another generation is dropped. */
+  generation = nextGeneration();
   #retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(key: string, context: LogContext) {
@@ -125,7 +132,7 @@ export class StreamLog<TEvent> implements RedisEventLog<TEvent> {
   /** A subscriber left; after the last one, this process stops reading and forgets what it held. */
   detach(cursor: StreamCursor<TEvent>): void {
     if (!this.#cursors.delete(cursor) || this.#cursors.size > 0) return;
-    this.generation += 1;
+    this.generation = nextGeneration();
     clearTimeout(this.#retry);
     this.#context.unread(this as StreamLog<unknown>);
     this.#held = [];
@@ -140,7 +147,7 @@ export class StreamLog<TEvent> implements RedisEventLog<TEvent> {
 
   /** Reading starts where the stream ends now: asked on the commands connection, so a later `publish` of this process comes after it. */
   #start(): void {
-    const generation = ++this.generation;
+    const generation = (this.generation = nextGeneration());
     this.#context.commands.xrevrange(this.key, '+', '-', 'COUNT', 1).then(
       ([newest]) => {
         if (generation !== this.generation) return;

@@ -80,8 +80,7 @@ export class StreamReader {
         this.#idle = undefined;
         continue;
       }
-      const logs = [...this.#logs.values()];
-      const generations = new Map(logs.map((log) => [log.key, log.generation]));
+      const { keys, positions, generations } = this.#readPlan();
       this.#readingVersion = this.#version;
       let reply: [key: string, entries: StreamEntry[]][] | null;
       try {
@@ -92,8 +91,8 @@ export class StreamReader {
           'BLOCK',
           BLOCK_MS,
           'STREAMS',
-          ...logs.map((log) => log.key),
-          ...logs.map((log) => log.position as string),
+          ...keys,
+          ...positions,
         );
       } catch (error) {
         // Closing disconnects the blocking connection, which fails the read.
@@ -102,11 +101,16 @@ export class StreamReader {
         await delay(RETRY_MS);
         continue;
       }
-      for (const [key, entries] of reply ?? []) {
-        const log = this.#logs.get(key);
-        // Not if the log stopped reading (or stopped and started again) while the read waited.
-        if (log !== undefined && log.generation === generations.get(key)) log.append(entries);
-      }
+      if (reply !== null) this.#deliver(reply, generations);
+    }
+  }
+
+  /** Hands each log what its stream received (outside the async loop, like `#readPlan`). */
+  #deliver(reply: readonly [key: string, entries: StreamEntry[]][], generations: ReadonlyMap<string, number>): void {
+    for (const [key, entries] of reply) {
+      const log = this.#logs.get(key);
+      // Not if the log stopped reading (or stopped and started again) while the read waited.
+      if (log !== undefined && log.generation === generations.get(key)) log.append(entries);
     }
   }
 
@@ -128,6 +132,24 @@ export class StreamReader {
   /** Whether `close` was called (read afresh after an await, which narrowing does not see). */
   #isClosed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * What the next read covers, as keys and positions only: a read waits for
+   * seconds, and must not keep a log from being collected (built outside the
+   * async loop: its suspended frame keeps the last value of each variable, even a
+   * dead one).
+   */
+  #readPlan(): { keys: string[]; positions: string[]; generations: Map<string, number> } {
+    const keys: string[] = [];
+    const positions: string[] = [];
+    const generations = new Map<string, number>();
+    for (const log of this.#logs.values()) {
+      keys.push(log.key);
+      positions.push(log.position as string);
+      generations.set(log.key, log.generation);
+    }
+    return { keys, positions, generations };
   }
 
   /** Interrupts a blocking read that does not cover the latest stream added. */

@@ -1,4 +1,7 @@
-import { startTcpProxy, withTimeout } from '@wirecall/testing';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+import { eventually, startTcpProxy, withTimeout } from '@wirecall/testing';
 import { describe, expect, it } from 'vitest';
 
 import { eventLogs, subscriber, take, uniqueKey } from './fixtures.js';
@@ -16,6 +19,7 @@ describe('Redis event logs', () => {
     const [east, west] = [eventLogs(redis.connect()), eventLogs(redis.connect())];
     const eastLog = east.log<Note>(key);
     const westLog = west.log<Note>(key);
+    expect(east.log<Note>(key)).toBe(eastLog);
     const readers = [subscriber(eastLog.subscribe()), subscriber(eastLog.subscribe()), subscriber(westLog.subscribe())];
     // Each instance has begun reading once a later command on its connection is answered.
     await Promise.all([eastLog.lastEventId(), westLog.lastEventId()]);
@@ -193,6 +197,33 @@ describe('Redis event logs', () => {
     for (let n = 1; n < 50; n += 1) ids.push(await publisher.publish({ n }));
 
     await expect(take(reader, 49, 10_000)).resolves.toEqual(ids.slice(1).map((id, index) => ({ id, data: { n: index + 1 } })));
+  });
+
+  it('let a log that nothing refers to any more be collected, once its subscribers are gone', async () => {
+    const logs = eventLogs(redis.connect());
+    const key = uniqueKey();
+    const collectable = await (async () => {
+      const log = logs.log<Note>(key);
+      const reader = log.subscribe()[Symbol.asyncIterator]();
+      await log.lastEventId();
+      const id = await log.publish({ n: 1 });
+      await expect(take(reader, 1)).resolves.toEqual([{ id, data: { n: 1 } }]);
+      await reader.return?.();
+      return new WeakRef(log);
+    })();
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+
+    await eventually(() => {
+      gc();
+      return collectable.deref() === undefined;
+    }, 'the log to be collected');
+    // The key's entry went with it: the next log of that key is a new one, and works.
+    const again = logs.log<Note>(key);
+    const reader = subscriber(again.subscribe());
+    await again.lastEventId();
+    const id = await again.publish({ n: 2 });
+    await expect(take(reader, 1)).resolves.toEqual([{ id, data: { n: 2 } }]);
   });
 
   it('refuse bounds that are not positive integers', () => {
