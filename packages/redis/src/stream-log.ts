@@ -32,6 +32,12 @@ export interface LogContext {
 /** The id before every entry: where reading begins on a stream that is empty (or does not exist yet). */
 export const STREAM_START = '0-0';
 
+/** The event of a stream entry with its id, or `undefined` for an entry that holds none. */
+function trackedEntry<TEvent>(id: string, fields: readonly string[]): Tracked<TEvent> | undefined {
+  const event = decodeEvent(fields);
+  return event === NOT_AN_EVENT ? undefined : new Tracked(id, event as TEvent);
+}
+
 let generations = 0;
 /** A generation no log of this process had before (a log of the same key may replace a collected one). */
 function nextGeneration(): number {
@@ -148,10 +154,11 @@ export class StreamLog<TEvent> implements RedisEventLog<TEvent> {
   /** Reading starts where the stream ends now: asked on the commands connection, so a later `publish` of this process comes after it. */
   #start(): void {
     const generation = (this.generation = nextGeneration());
-    this.#context.commands.xrevrange(this.key, '+', '-', 'COUNT', 1).then(
-      ([newest]) => {
+    // `lastEventId` sends its command before its first await: at once, in this process's order.
+    this.lastEventId().then(
+      (newest) => {
         if (generation !== this.generation) return;
-        this.position = this.#completeAfter = this.startedAt = newest?.[0] ?? STREAM_START;
+        this.position = this.#completeAfter = this.startedAt = newest ?? STREAM_START;
         this.#context.read(this as StreamLog<unknown>);
         this.#notify();
       },
@@ -170,8 +177,8 @@ export class StreamLog<TEvent> implements RedisEventLog<TEvent> {
     const capacity = this.#context.localEvents;
     for (const [id, fields] of entries) {
       this.position = id;
-      const event = decodeEvent(fields);
-      if (event === NOT_AN_EVENT) {
+      const tracked = trackedEntry<TEvent>(id, fields);
+      if (tracked === undefined) {
         this.#context.logger.warn('skipped a stream entry that holds no event', { key: this.key, id });
         continue;
       }
@@ -179,7 +186,7 @@ export class StreamLog<TEvent> implements RedisEventLog<TEvent> {
         this.#completeAfter = (this.#held[this.first % capacity] as Tracked<TEvent>).id;
         this.first += 1;
       }
-      this.#held[this.next % capacity] = new Tracked(id, event as TEvent);
+      this.#held[this.next % capacity] = tracked;
       this.next += 1;
     }
     this.#notify();
@@ -209,8 +216,8 @@ export class StreamLog<TEvent> implements RedisEventLog<TEvent> {
     }
     const events: Tracked<TEvent>[] = [];
     for (const [id, fields] of fromStart ? entries : entries.slice(1)) {
-      const event = decodeEvent(fields);
-      if (event !== NOT_AN_EVENT) events.push(new Tracked(id, event as TEvent));
+      const tracked = trackedEntry<TEvent>(id, fields);
+      if (tracked !== undefined) events.push(tracked);
     }
     return { events, lastId: entries.at(-1)?.[0] };
   }
