@@ -14,7 +14,7 @@ const FROM_REDIS = -1;
 export class StreamCursor<TEvent> implements PushCursor<Tracked<TEvent> | Gap> {
   readonly #log: StreamLog<TEvent>;
   /** Local sequence number of the next event to take from the log, or `FROM_REDIS`. */
-  #seq: number;
+  #seq = FROM_REDIS;
   /** Id of the last event delivered, or the client's last id: where reading Redis continues. */
   #after: string | undefined;
   /** Whether `#after` is known to be in the stream (so the log's memory may take over from it). */
@@ -35,18 +35,12 @@ export class StreamCursor<TEvent> implements PushCursor<Tracked<TEvent> | Gap> {
 
   constructor(log: StreamLog<TEvent>, lastEventId: string | undefined) {
     this.#log = log;
-    if (lastEventId === undefined) {
-      this.#seq = log.next;
-      this.#after = log.position;
-      this.#verified = true;
-    } else if (isStreamId(lastEventId)) {
-      this.#seq = FROM_REDIS;
+    if (lastEventId !== undefined && isStreamId(lastEventId)) {
+      // Resuming: read Redis after it (which checks that the stream has it).
       this.#after = lastEventId;
     } else {
-      this.#seq = log.next;
-      this.#after = log.position;
-      this.#verified = true;
-      this.#gap = new Gap(GapReason.Unknown);
+      this.#goLive();
+      if (lastEventId !== undefined) this.#gap = new Gap(GapReason.Unknown);
     }
     log.attach(this);
   }

@@ -11,7 +11,10 @@ export interface PushSource<TItem> {
   readonly take: () => TItem | undefined;
   /** Calls `onReady` once, synchronously, the next time an item may be ready (or the iterator ends). */
   readonly watch: (onReady: () => void) => void;
-  /** Whether the iterator has ended: nothing more will be ready, and `watch` must not be called. */
+  /**
+   * Whether the iterator has ended (its consumer left, or the log ended it, e.g.
+   * on close): nothing more will be ready, and `watch` must not be called.
+   */
   readonly ended: () => boolean;
 }
 
@@ -26,19 +29,7 @@ export function pushSourceOf<TItem>(iterator: object): PushSource<TItem> | undef
  * whose subscribers the server feeds without a promise per event. Its methods
  * are called on the cursor (a class works).
  */
-export interface PushCursor<TItem> {
-  /** The next item if one is ready now; `undefined` when the subscriber must wait, or has ended. */
-  readonly take: () => TItem | undefined;
-  /**
-   * Calls `onReady` once, synchronously, when an item may be ready or the cursor
-   * ends. Not called once `ended()` is true.
-   */
-  readonly watch: (onReady: () => void) => void;
-  /**
-   * Whether the subscription has ended, by `stop` or by the log itself (e.g. it
-   * was closed): `take` then returns `undefined` for good.
-   */
-  readonly ended: () => boolean;
+export interface PushCursor<TItem> extends PushSource<TItem> {
   /** Ends the subscription (the consumer left): from now on `ended()` is true, and a pending `watch` is called. Called once. */
   readonly stop: () => void;
 }
